@@ -1,0 +1,68 @@
+// Command line entry: `delve-kernel -f CONNECTION_FILE` runs the kernel; `delve-kernel install` installs it.
+// The kernel's own modules (and zeromq) load only when needed, so `install` and `--help` stay cheap.
+import type { InterpreterFactory } from './interpreter';
+
+const USAGE = `usage:
+  delve-kernel -f CONNECTION_FILE          run the kernel (Jupyter starts it this way)
+  delve-kernel --connection-file CONNECTION_FILE
+  delve-kernel install [--user | --sys-prefix | --prefix DIR] [--name NAME]
+                                           install the kernelspec (default: system-wide)
+  delve-kernel --help`;
+
+export function main(argv: string[], factory: InterpreterFactory): void {
+  if (argv[0] === 'install') return install(argv.slice(1));
+  if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  const connectionFile = connectionFileArg(argv);
+  if (connectionFile === undefined) {
+    process.stderr.write(USAGE + '\n');
+    process.exit(2);
+  }
+  startKernel(connectionFile, factory);
+}
+
+/** The connection file from `-f FILE`, `--connection-file FILE` or `--connection-file=FILE`; undefined otherwise. */
+function connectionFileArg(argv: string[]): string | undefined {
+  if (argv.length === 2 && (argv[0] === '-f' || argv[0] === '--connection-file') && argv[1] !== '') return argv[1];
+  if (argv.length === 1) {
+    const match = /^(?:-f|--connection-file)=(.+)$/.exec(argv[0]);
+    if (match) return match[1];
+  }
+  return undefined;
+}
+
+function startKernel(connectionFile: string, factory: InterpreterFactory): void {
+  const { readConnectionFile } = require('./connection') as typeof import('./connection');
+  const { Kernel } = require('./server') as typeof import('./server');
+  let kernel: InstanceType<typeof Kernel>;
+  try {
+    kernel = new Kernel(readConnectionFile(connectionFile), factory);
+  } catch (err) {
+    process.stderr.write(`delve-kernel: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  kernel.start().catch((err: unknown) => {
+    process.stderr.write(`delve-kernel: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
+
+function install(args: string[]): void {
+  const { INSTALL_USAGE, installKernelSpec, parseInstallArgs } = require('./install') as typeof import('./install');
+  let options: ReturnType<typeof parseInstallArgs>;
+  try {
+    options = parseInstallArgs(args);
+  } catch (err) {
+    process.stderr.write(`delve-kernel install: ${(err as Error).message}\nusage: ${INSTALL_USAGE}\n`);
+    process.exit(2);
+  }
+  try {
+    const dir = installKernelSpec(options);
+    process.stdout.write(`Installed kernelspec ${options.name} in ${dir}\n`);
+  } catch (err) {
+    process.stderr.write(`delve-kernel install: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}

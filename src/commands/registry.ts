@@ -1,0 +1,114 @@
+// The command table: every command with its names, aliases and help, as in Delve's
+// pkg/terminal. `help`, completion, inspection and dispatch all read it.
+import type { MimeBundle } from '../../kernel/interpreter';
+import { UserError } from '../errors';
+import { escapeHtml } from '../render/html';
+import { tableBundle } from '../render/table';
+import { breakpointCommands } from './breakpoints';
+import type { Command, Group } from './command';
+import { goroutineCommands } from './goroutines';
+import { runningCommands } from './running';
+import { sessionCommands } from './session';
+import { stackCommands } from './stack';
+import { valueCommands } from './values';
+
+const GROUP_TITLES: Record<Group, string> = {
+  session: 'Sessions',
+  running: 'Running the program',
+  breakpoints: 'Breakpoints',
+  looking: 'Looking at the program',
+  kernel: 'This kernel',
+};
+
+const helpCommand: Command = {
+  name: 'help', aliases: ['h'], group: 'kernel', completes: 'commands',
+  usage: 'help [COMMAND]',
+  summary: 'List every command, or explain one.',
+  async run(cx) {
+    if (cx.args) return commandHelpBundle(lookupOrSuggest(cx.args.trim()));
+    return helpBundle();
+  },
+};
+
+export const commands: Command[] = [
+  ...sessionCommands,
+  ...runningCommands,
+  ...breakpointCommands,
+  ...goroutineCommands,
+  ...stackCommands,
+  ...valueCommands,
+  helpCommand,
+];
+
+const byName = new Map<string, Command>();
+for (const c of commands) for (const n of [c.name, ...c.aliases]) byName.set(n, c);
+
+export function lookup(word: string): Command | undefined {
+  return byName.get(word);
+}
+
+export function allNames(): string[] {
+  return [...byName.keys()].sort();
+}
+
+export function lookupOrSuggest(word: string): Command {
+  const found = byName.get(word);
+  if (found) return found;
+  const nearest = nearestName(word);
+  throw new UserError('UnknownCommand', `unknown command \`${word}\``, nearest ? `did you mean \`${nearest}\`? \`help\` lists every command` : '`help` lists every command');
+}
+
+function nearestName(word: string): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const name of byName.keys()) {
+    const d = editDistance(word.toLowerCase(), name);
+    if (d < bestDistance) [best, bestDistance] = [name, d];
+  }
+  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+export function commandHelpText(c: Command): string {
+  const aliases = c.aliases.length ? ` (alias: ${c.aliases.join(', ')})` : '';
+  return [`${c.usage}${aliases}`, `  ${c.summary}`, ...(c.details ? [`  ${c.details}`] : [])].join('\n');
+}
+
+function commandHelpBundle(c: Command): MimeBundle {
+  return {
+    'text/plain': commandHelpText(c),
+    'text/html': `<p><code>${escapeHtml(c.usage)}</code>${c.aliases.length ? ` (alias: ${c.aliases.map((a) => `<code>${escapeHtml(a)}</code>`).join(', ')})` : ''}</p><p>${escapeHtml(c.summary)}</p>${c.details ? `<p>${escapeHtml(c.details)}</p>` : ''}`,
+    'application/json': { kind: 'help', command: c.name, aliases: c.aliases, usage: c.usage, summary: c.summary, details: c.details ?? '' },
+  };
+}
+
+function helpBundle(): MimeBundle {
+  const rows = commands.map((c) => ({ group: GROUP_TITLES[c.group], command: c.name, aliases: c.aliases.join(', '), usage: c.usage, summary: c.summary }));
+  const bundle = tableBundle({
+    columns: [
+      { name: 'group', type: 'string' }, { name: 'command', type: 'string' }, { name: 'aliases', type: 'string' },
+      { name: 'usage', type: 'string' }, { name: 'summary', type: 'string' },
+    ],
+    rows,
+    title: 'Commands (one per line in a cell; `#` starts a comment; `help COMMAND` explains one)',
+  });
+  bundle['text/plain'] = [
+    'Commands (one per line in a cell; `#` starts a comment; `help COMMAND` explains one)',
+    ...(Object.keys(GROUP_TITLES) as Group[]).flatMap((g) => [
+      '',
+      GROUP_TITLES[g] + ':',
+      ...commands.filter((c) => c.group === g).map((c) => `  ${(c.name + (c.aliases.length ? ` (${c.aliases.join(', ')})` : '')).padEnd(22)} ${c.summary}`),
+    ]),
+  ].join('\n');
+  bundle['application/json'] = { kind: 'help', commands: commands.map((c) => ({ name: c.name, aliases: c.aliases, usage: c.usage, summary: c.summary })) };
+  return bundle;
+}

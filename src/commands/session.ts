@@ -1,0 +1,145 @@
+// Starting, ending and describing sessions: debug, exec, attach, core, connect, detach,
+// restart, status.
+import type { MimeBundle } from '../../kernel/interpreter';
+import { splitAtDashes, splitWords } from '../cell';
+import { UserError, usage } from '../errors';
+import { tableBundle } from '../render/table';
+import { stopBundle, stopLocation } from '../render/stop';
+import { askDelve, type DebugState } from '../state';
+import type { SessionSpec } from '../session/session';
+import type { Command, CommandContext } from './command';
+
+async function startSession(cx: CommandContext, spec: SessionSpec): Promise<MimeBundle> {
+  const session = await cx.state.start(spec, (m) => cx.out.stream('stderr', m + '\n'), cx.signal);
+  return statusBundle(cx.state, session.kind === 'core' || session.kind === 'attach'
+    ? 'Look with `goroutines`, `bt`, `print EXPR`.'
+    : 'Set breakpoints with `break LOCSPEC`, then `continue`.');
+}
+
+export async function statusBundle(state: DebugState, next?: string): Promise<MimeBundle> {
+  const s = state.session;
+  if (!s) return { 'text/plain': 'no target; ' + 'start one with `debug DIR`, `exec BINARY`, `attach PID`, `core BINARY COREFILE` or `connect HOST:PORT`', 'application/json': { kind: 'status', session: null } };
+  let where = '';
+  let running = s.running;
+  let exited: { status?: number } | undefined;
+  if (!s.lostReason) {
+    const st = await s.control.state(true).catch(() => undefined);
+    if (st) {
+      running = st.Running;
+      if (st.exited) exited = { status: st.exitStatus };
+      const t = st.currentThread;
+      if (t && !st.Running) where = `${t.function?.name ?? '?'}() ${t.file}:${t.line}`;
+    }
+  }
+  const condition = s.lostReason ? `ended: ${s.lostReason}` : exited ? `exited with status ${exited.status}` : running ? 'running' : 'stopped';
+  const rows = [
+    { key: 'session', value: s.describe() },
+    { key: 'kind', value: s.kind },
+    { key: 'pid', value: String(s.pid || '') },
+    { key: 'state', value: condition },
+    { key: 'location', value: where },
+    { key: 'goroutine', value: state.goroutineId === -1 ? 'current' : String(state.goroutineId) },
+    { key: 'frame', value: String(state.frame) },
+    { key: 'go', value: s.goVersion ?? 'unknown' },
+    { key: 'delve', value: `${/Version:\s*(\S+)/.exec(s.version.DelveVersion)?.[1] ?? s.version.DelveVersion} (${s.version.Backend} backend, API v${s.version.APIVersion})` },
+  ];
+  const bundle = tableBundle({ columns: [{ name: 'key', type: 'string' }, { name: 'value', type: 'string' }], rows, title: next });
+  bundle['application/json'] = { kind: 'status', ...Object.fromEntries(rows.map((r) => [r.key, r.value])) };
+  return bundle;
+}
+
+function parsePid(word: string | undefined, cmd: string, line: string): number {
+  if (!word || !/^\d+$/.test(word)) throw usage(cmd, line, word ? `${word} is not a process id` : 'which process?');
+  return Number(word);
+}
+
+export const sessionCommands: Command[] = [
+  {
+    name: 'debug', aliases: [], group: 'session', completes: 'files',
+    usage: 'debug [DIR|PKG] [-- ARGS]',
+    summary: "Build a Go program with -gcflags='all=-N -l' and start it under Delve.",
+    details: 'DIR defaults to the notebook\'s directory. The build uses `go` from PATH (or $DELVE_KERNEL_GO). The program\'s output streams into the cell that runs it.',
+    async run(cx) {
+      const [words, args] = splitAtDashes(splitWords(cx.args));
+      if (words.length > 1) throw usage('debug', this.usage, 'one directory or package at most; program arguments go after --');
+      return startSession(cx, { kind: 'debug', target: words[0] ?? '.', args });
+    },
+  },
+  {
+    name: 'exec', aliases: [], group: 'session', completes: 'files',
+    usage: 'exec BINARY [-- ARGS]',
+    summary: 'Start a built program under Delve.',
+    async run(cx) {
+      const [words, args] = splitAtDashes(splitWords(cx.args));
+      if (words.length !== 1) throw usage('exec', this.usage, words.length ? 'one binary; program arguments go after --' : 'which binary?');
+      return startSession(cx, { kind: 'exec', binary: words[0], args });
+    },
+  },
+  {
+    name: 'attach', aliases: [], group: 'session', completes: 'nothing',
+    usage: 'attach PID',
+    summary: 'Attach to a running process (stops it until `continue`).',
+    async run(cx) {
+      const words = splitWords(cx.args);
+      return startSession(cx, { kind: 'attach', pid: parsePid(words[0], 'attach', this.usage) });
+    },
+  },
+  {
+    name: 'core', aliases: [], group: 'session', completes: 'files',
+    usage: 'core BINARY COREFILE',
+    summary: 'Open a core dump (a read-only session).',
+    async run(cx) {
+      const words = splitWords(cx.args);
+      if (words.length !== 2) throw usage('core', this.usage, 'a binary and a core file');
+      return startSession(cx, { kind: 'core', binary: words[0], core: words[1] });
+    },
+  },
+  {
+    name: 'connect', aliases: [], group: 'session', completes: 'nothing',
+    usage: 'connect HOST:PORT',
+    summary: 'Use an already running `dlv --headless --accept-multiclient` server.',
+    async run(cx) {
+      const m = /^(\S+):(\d+)$/.exec(cx.args);
+      if (!m) throw usage('connect', this.usage, 'give the address the server printed, e.g. 127.0.0.1:2345');
+      return startSession(cx, { kind: 'connect', host: m[1], port: Number(m[2]) });
+    },
+  },
+  {
+    name: 'detach', aliases: [], group: 'session', completes: 'nothing',
+    usage: 'detach [--kill]',
+    summary: 'End the session: kill a launched program, let an attached one run on (--kill kills it too).',
+    async run(cx) {
+      const words = splitWords(cx.args);
+      if (words.some((w) => w !== '--kill' && w !== '-kill')) throw usage('detach', this.usage);
+      const s = cx.state.session;
+      if (!s) throw new UserError('NoTarget', 'there is no session to detach from');
+      const what = s.describe();
+      await cx.state.end(words.length ? 'kill' : 'default');
+      const fate = words.length || s.launchedTarget ? 'killed' : s.kind === 'connect' ? 'left to its server' : 'left running';
+      return { 'text/plain': `detached from ${what}; the target was ${fate}`, 'application/json': { kind: 'detach', session: what, target: fate } };
+    },
+  },
+  {
+    name: 'restart', aliases: ['r'], group: 'session', completes: 'nothing',
+    usage: 'restart',
+    summary: 'Start the program again from the beginning, keeping breakpoints.',
+    async run(cx) {
+      const s = cx.state.needLive('restart');
+      if (!s.launchedTarget) throw new UserError('UsageError', `\`restart\` works for programs started with exec or debug; this session is \`${s.describe()}\``, 'use `detach` and start again');
+      await askDelve('restart', () => s.query.restart());
+      s.pid = await askDelve('restart', () => s.query.processPid());
+      cx.state.resetScope();
+      const st = await askDelve('state', () => s.query.state());
+      const stop = stopLocation(st);
+      return stop ? stopBundle(stop, 'restarted') : { 'text/plain': 'restarted; the program is stopped at its entry point' };
+    },
+  },
+  {
+    name: 'status', aliases: [], group: 'session', completes: 'nothing',
+    usage: 'status',
+    summary: 'What the session is: target, pid, state, location, Go and Delve versions.',
+    async run(cx) {
+      return statusBundle(cx.state);
+    },
+  },
+];

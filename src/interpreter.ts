@@ -1,0 +1,116 @@
+// The Delve side of the one interface kernel/ calls (xeus-style): runs cells as commands
+// against the session, completes and inspects.
+import type {
+  CompleteOutcome, ExecuteContext, ExecuteOutcome, IdleOutput, InspectOutcome, Interpreter,
+  IsCompleteOutcome, KernelInfo, MimeBundle,
+} from '../kernel/interpreter';
+import { parseCell, type CommandLine } from './cell';
+import type { CommandContext } from './commands/command';
+import { lookupOrSuggest } from './commands/registry';
+import { complete } from './complete';
+import { UserError } from './errors';
+import { inspect } from './inspect';
+import { delveVersion } from './session/launch';
+import { DebugState } from './state';
+
+const VERSION: string = require('../../package.json').version;
+
+export class DelveInterpreter implements Interpreter {
+  readonly state: DebugState;
+  private running: { ctx: ExecuteContext; abort: AbortController } | undefined;
+
+  constructor(private readonly idle: IdleOutput, cwd = process.cwd()) {
+    // The target prints whenever it likes: into the running cell, else the last one.
+    this.state = new DebugState(cwd, (name, text) => (this.running ? this.running.ctx.stream(name, text) : this.idle.stream(name, text)));
+  }
+
+  async kernelInfo(): Promise<KernelInfo> {
+    const dlv = await delveVersion().catch(() => 'not installed');
+    return {
+      implementation: 'delve-kernel',
+      implementation_version: VERSION,
+      language_info: { name: 'delve', version: dlv, mimetype: 'text/x-delve', file_extension: '.dlv', pygments_lexer: 'text', codemirror_mode: 'shell' },
+      banner: `delve-kernel ${VERSION}: cells are Delve commands against a Go program (Delve ${dlv}). Type \`help\`.`,
+      help_links: [
+        { text: 'delve-kernel commands', url: 'https://github.com/go-delve/delve/blob/master/Documentation/cli/README.md' },
+        { text: 'Delve', url: 'https://github.com/go-delve/delve' },
+      ],
+    };
+  }
+
+  async execute(code: string, ctx: ExecuteContext): Promise<ExecuteOutcome> {
+    const cell = parseCell(code);
+    if (cell.kind === 'sql') {
+      return errorOutcome(new UserError('NotAvailable', '%%sql cells are not available in this version', 'use `goroutines`, `bt` and the other commands; `help` lists them'));
+    }
+    const abort = new AbortController();
+    this.running = { ctx, abort };
+    let current: CommandLine | undefined;
+    try {
+      let last: MimeBundle | undefined;
+      for (const [i, line] of cell.commands.entries()) {
+        if (abort.signal.aborted) throw new UserError('Interrupted', `interrupted before line ${line.line}: \`${line.text}\``);
+        current = line;
+        if (last) ctx.display(last);
+        last = await this.runLine(line.word, line.args, ctx, abort.signal);
+        if (i === cell.commands.length - 1 && last) return { status: 'ok', result: { data: last } };
+      }
+      return { status: 'ok' };
+    } catch (err) {
+      return errorOutcome(err, cell.commands.length > 1 && current ? current : undefined);
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private runLine(word: string, args: string, out: ExecuteContext, signal: AbortSignal): Promise<MimeBundle | undefined> {
+    const command = lookupOrSuggest(word);
+    const cx: CommandContext = {
+      word,
+      args,
+      state: this.state,
+      out,
+      signal,
+      runLine: (line) => {
+        const m = /^(\S+)\s*(.*)$/.exec(line.trim());
+        if (!m) throw new UserError('UsageError', 'which command?', '`help` lists them');
+        return this.runLine(m[1], m[2], out, signal);
+      },
+    };
+    return command.run(cx);
+  }
+
+  complete(code: string, cursorPos: number): Promise<CompleteOutcome> {
+    return complete(this.state, code, cursorPos);
+  }
+
+  inspect(code: string, cursorPos: number): Promise<InspectOutcome> {
+    return inspect(this.state, code, cursorPos);
+  }
+
+  async isComplete(): Promise<IsCompleteOutcome> {
+    return { status: 'complete' }; // every line is a whole command
+  }
+
+  interrupt(): void {
+    this.running?.abort.abort();
+  }
+
+  async shutdown(_restart = false): Promise<void> {
+    this.running?.abort.abort();
+    await this.state.end();
+  }
+}
+
+function errorOutcome(err: unknown, line?: CommandLine): ExecuteOutcome {
+  const where = line ? `line ${line.line} (\`${line.text}\`): ` : '';
+  if (err instanceof UserError) {
+    return { status: 'error', ename: err.ename, evalue: where + err.message, traceback: [`${err.ename}: ${where}${err.message}`, ...(err.hint ? [err.hint] : [])] };
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { status: 'error', ename: 'InternalError', evalue: where + e.message, traceback: [`InternalError: ${where}${e.message}`, 'this is a bug in delve-kernel; the session is intact', ...(e.stack ?? '').split('\n').slice(1, 6)] };
+}
+
+export function createDelveInterpreter(idle: IdleOutput): Interpreter {
+  return new DelveInterpreter(idle);
+}

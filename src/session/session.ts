@@ -1,0 +1,218 @@
+// One debugging session: a Delve server (launched by us or connected to), two connections
+// to it, and what we know of the target. Only this layer talks to Delve.
+//
+// Two connections because Delve serves one connection's calls in order: a `continue` on the
+// query connection would block a `halt` queued behind it, so halts go on the control one.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DelveClient } from '../rpc/delve-client';
+import type { VersionInfo } from '../rpc/api';
+import { buildForDebugging } from './build';
+import { goVersionOfFile, isGoNewerThanDelve } from './go-version';
+import { cleanDelveLog, delveVersion, killGroup, launchDelve, LaunchError, type LaunchedDelve, type OutputSink } from './launch';
+import { loadRuntimeNames, type RuntimeNames } from './runtime-names';
+
+export type SessionSpec =
+  | { kind: 'debug'; target: string; args: string[] }
+  | { kind: 'exec'; binary: string; args: string[] }
+  | { kind: 'attach'; pid: number }
+  | { kind: 'core'; binary: string; core: string }
+  | { kind: 'connect'; host: string; port: number };
+
+export interface StartOptions {
+  cwd: string;
+  output: OutputSink;
+  /** One-line notes for the user (e.g. the Go version check was turned off). */
+  warn(message: string): void;
+  signal?: AbortSignal;
+}
+
+export class Session {
+  /** Set when Delve went away under us; every later call explains it. */
+  lostReason: string | undefined;
+  /** A continue/next/step in flight on the query connection. */
+  running = false;
+  private runtimeNamesCache: Promise<RuntimeNames> | undefined;
+
+  private constructor(
+    readonly spec: SessionSpec,
+    readonly query: DelveClient,
+    readonly control: DelveClient,
+    readonly version: VersionInfo,
+    /** The target's process id; changes on restart. */
+    public pid: number,
+    readonly goVersion: string | undefined,
+    private readonly dlv: LaunchedDelve | undefined,
+    private readonly tempDir: string | undefined,
+  ) {
+    query.rpc.onClose((reason) => {
+      if (!this.closing) this.lostReason ??= `the connection to Delve closed (${reason})`;
+    });
+    dlv?.exited.then((how) => {
+      if (this.closing) return;
+      this.lostReason = `Delve exited (${how})`;
+      this.killLaunchedTarget();
+    });
+  }
+
+  private closing = false;
+
+  /** The dlv process this kernel started, if any. */
+  get dlvPid(): number | undefined {
+    return this.dlv?.proc.pid;
+  }
+
+  get kind(): SessionSpec['kind'] {
+    return this.spec.kind;
+  }
+  get isCore(): boolean {
+    return this.spec.kind === 'core';
+  }
+  /** Whether this kernel started the target process (and so must not leave it behind). */
+  get launchedTarget(): boolean {
+    return this.spec.kind === 'debug' || this.spec.kind === 'exec';
+  }
+
+  describe(): string {
+    const s = this.spec;
+    switch (s.kind) {
+      case 'debug': return `debug ${s.target}${s.args.length ? ' -- ' + s.args.join(' ') : ''}`;
+      case 'exec': return `exec ${s.binary}${s.args.length ? ' -- ' + s.args.join(' ') : ''}`;
+      case 'attach': return `attach ${s.pid}`;
+      case 'core': return `core ${s.binary} ${s.core}`;
+      case 'connect': return `connect ${s.host}:${s.port}`;
+    }
+  }
+
+  runtimeNames(): Promise<RuntimeNames> {
+    this.runtimeNamesCache ??= loadRuntimeNames(this.query);
+    return this.runtimeNamesCache;
+  }
+
+  static async start(spec: SessionSpec, opts: StartOptions): Promise<Session> {
+    let tempDir: string | undefined;
+    let binary: string | undefined;
+    let modeArgs: string[];
+    let targetArgs: string[] = [];
+    switch (spec.kind) {
+      case 'connect':
+        return Session.connectTo(spec, undefined, undefined, undefined);
+      case 'debug': {
+        const built = await buildForDebugging(spec.target, opts.cwd, opts.output, opts.signal);
+        tempDir = built.tempDir;
+        binary = built.binary;
+        modeArgs = ['exec', binary];
+        targetArgs = spec.args;
+        break;
+      }
+      case 'exec':
+        binary = mustExist(spec.binary, opts.cwd, 'binary');
+        modeArgs = ['exec', binary];
+        targetArgs = spec.args;
+        break;
+      case 'attach':
+        binary = `/proc/${spec.pid}/exe`;
+        if (!fs.existsSync(`/proc/${spec.pid}`)) throw new LaunchError(`no process ${spec.pid}; list candidates with \`ps -e\` and type \`attach PID\``);
+        modeArgs = ['attach', String(spec.pid)];
+        break;
+      case 'core':
+        binary = mustExist(spec.binary, opts.cwd, 'binary');
+        modeArgs = ['core', binary, mustExist(spec.core, opts.cwd, 'core file')];
+        break;
+    }
+    const goVersion = goVersionOfFile(binary);
+    const extraFlags: string[] = [];
+    const dlvVersion = await delveVersion();
+    if (goVersion && isGoNewerThanDelve(goVersion, dlvVersion)) {
+      extraFlags.push('--check-go-version=false');
+      opts.warn(`warning: the target was built with ${goVersion}, newer than Delve ${dlvVersion} supports; started with --check-go-version=false`);
+    }
+    let dlv: LaunchedDelve;
+    try {
+      dlv = await launchDelve(modeArgs, extraFlags, targetArgs, opts.output, opts.cwd);
+    } catch (err) {
+      if (tempDir) fs.rmSync(tempDir, { recursive: true, force: true });
+      throw err;
+    }
+    try {
+      return await Session.connectTo(spec, dlv, tempDir, goVersion);
+    } catch (err) {
+      // Delve may print "listening" and then fail to start the target.
+      const how = await Promise.race([dlv.exited, new Promise<string>((r) => setTimeout(() => r(''), 2000))]);
+      killGroup(dlv.proc);
+      if (tempDir) fs.rmSync(tempDir, { recursive: true, force: true });
+      throw new LaunchError(`Delve could not start ${spec.kind}${how ? ` (${how})` : ''}: ${cleanDelveLog(dlv.startupLog()) || (err as Error).message}`);
+    }
+  }
+
+  private static async connectTo(spec: SessionSpec, dlv: LaunchedDelve | undefined, tempDir: string | undefined, goVersion: string | undefined): Promise<Session> {
+    const host = spec.kind === 'connect' ? spec.host : '127.0.0.1';
+    const port = spec.kind === 'connect' ? spec.port : dlv!.port;
+    const query = await DelveClient.connect(host, port);
+    let control: DelveClient;
+    try {
+      control = await DelveClient.connect(host, port);
+    } catch {
+      control = query; // a server without --accept-multiclient takes one client
+    }
+    const version = await query.getVersion();
+    const pid = spec.kind === 'attach' ? spec.pid : await query.processPid().catch(() => 0);
+    goVersion ??= version.TargetGoVersion?.match(/go\d+\.\d+(\.\d+)?/)?.[0];
+    return new Session(spec, query, control, version, pid, goVersion, dlv, tempDir);
+  }
+
+  /** Stops a running target through the control connection. */
+  async halt(): Promise<void> {
+    await this.control.command({ name: 'halt' });
+  }
+
+  /**
+   * Ends the session. 'default': kill what we launched, leave attached processes running,
+   * leave a connected server as it was. 'kill' kills the target in every case.
+   */
+  async close(mode: 'default' | 'kill' = 'default'): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const kill = mode === 'kill' || this.launchedTarget;
+    if (!this.lostReason) {
+      try {
+        if (this.running) await withTimeout(this.halt(), 3000).catch(() => undefined);
+        if (this.spec.kind !== 'connect' || mode === 'kill') await withTimeout(this.control.detach(kill), 5000);
+      } catch {
+        /* Delve is gone or stuck: the process kills below still run */
+      }
+    }
+    this.query.close();
+    this.control.close();
+    if (this.dlv) {
+      await Promise.race([this.dlv.exited, sleep(2000)]);
+      killGroup(this.dlv.proc);
+    }
+    if (kill) this.killLaunchedTarget();
+    if (this.tempDir) fs.rmSync(this.tempDir, { recursive: true, force: true });
+  }
+
+  /** A target we launched must not outlive its Delve (a traced target left behind keeps running). */
+  private killLaunchedTarget(): void {
+    if (!this.launchedTarget || !this.pid) return;
+    try {
+      process.kill(this.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+function mustExist(file: string, cwd: string, what: string): string {
+  const resolved = path.resolve(cwd, file);
+  if (!fs.existsSync(resolved)) throw new LaunchError(`no ${what} at ${resolved}`);
+  return resolved;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms))]);
+}

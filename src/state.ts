@@ -1,0 +1,76 @@
+// The kernel's debugging state between cells: the session, the goroutine and frame that
+// commands look at (Delve's terminal keeps the frame client-side too), where output goes.
+import { RpcError, RpcTransportError } from './rpc/json-rpc';
+import type { EvalScope } from './rpc/api';
+import { Session, type SessionSpec } from './session/session';
+import { LaunchError, type OutputSink } from './session/launch';
+import { noSession, UserError } from './errors';
+
+export class DebugState {
+  session: Session | undefined;
+  /** -1: the current goroutine (Delve's selected one). */
+  goroutineId = -1;
+  frame = 0;
+
+  constructor(readonly cwd: string, readonly output: OutputSink) {}
+
+  get scope(): EvalScope {
+    return { GoroutineID: this.goroutineId, Frame: this.frame };
+  }
+
+  /** The session, or an error that says how to start one. */
+  need(command: string): Session {
+    const s = this.session;
+    if (!s) throw noSession(command);
+    if (s.lostReason) {
+      throw new UserError('TargetLost', `\`${command}\`: ${s.lostReason}; the session is over`, 'start a new one (`exec`, `debug`, `attach`, `core` or `connect`); `status` shows what happened');
+    }
+    return s;
+  }
+
+  /** A session that can run: not a core dump. */
+  needLive(command: string): Session {
+    const s = this.need(command);
+    if (s.isCore) throw new UserError('ReadOnlySession', `\`${command}\` cannot run on a core dump (a read-only session)`, 'look with `goroutines`, `bt`, `print EXPR`; start a live process with `exec` or `attach` to run it');
+    return s;
+  }
+
+  resetScope(): void {
+    this.goroutineId = -1;
+    this.frame = 0;
+  }
+
+  async start(spec: SessionSpec, warn: (m: string) => void, signal: AbortSignal): Promise<Session> {
+    await this.end();
+    try {
+      this.session = await Session.start(spec, { cwd: this.cwd, output: this.output, warn, signal });
+    } catch (err) {
+      if (err instanceof LaunchError) throw new UserError('LaunchError', err.message);
+      throw err;
+    }
+    return this.session;
+  }
+
+  async end(mode: 'default' | 'kill' = 'default'): Promise<void> {
+    const s = this.session;
+    this.session = undefined;
+    this.resetScope();
+    if (s) await s.close(mode);
+  }
+}
+
+/** Runs a Delve call; Delve's own error is shown with what was asked. */
+export async function askDelve<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof RpcError) {
+      if (/has exited with status/.test(err.message)) {
+        throw new UserError('TargetExited', `${what}: ${err.message}`, 'type `restart` to run it again, or start another session');
+      }
+      throw new UserError('DelveError', `${what}: ${err.message}`);
+    }
+    if (err instanceof RpcTransportError) throw new UserError('TargetLost', `${what}: ${err.message}`, 'start a new session; `status` shows what happened');
+    throw err;
+  }
+}

@@ -1,0 +1,256 @@
+// The Delve side against a real Delve and real Go programs, through the interpreter
+// interface (what kernel/ calls), on every Go toolchain installed.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { ExecuteOutcome, MimeBundle } from '../kernel/interpreter';
+import { DelveInterpreter } from '../src/interpreter';
+import { buildExample, processesMatching, repoRoot, toolchains } from './helpers/go';
+import { RecordingContext } from './helpers/recording-context';
+
+const ordersDir = path.join(repoRoot, 'examples', 'orders');
+
+async function run(it: DelveInterpreter, code: string): Promise<{ outcome: ExecuteOutcome; ctx: RecordingContext; data: MimeBundle }> {
+  const ctx = new RecordingContext();
+  const outcome = await it.execute(code, ctx);
+  const data = outcome.status === 'ok' && outcome.result ? outcome.result.data : {};
+  return { outcome, ctx, data };
+}
+
+async function ok(it: DelveInterpreter, code: string): Promise<MimeBundle> {
+  const { outcome, data } = await run(it, code);
+  if (outcome.status !== 'ok') assert.unreachable(`${code}: ${outcome.ename}: ${outcome.evalue}`);
+  return data;
+}
+
+async function fails(it: DelveInterpreter, code: string): Promise<{ ename: string; evalue: string; traceback: string[] }> {
+  const { outcome } = await run(it, code);
+  if (outcome.status !== 'error') throw new assert.Assertion({ message: `${code} should fail`, operator: 'fails', expects: 'error', actual: outcome.status, generated: false });
+  return outcome;
+}
+
+function rowsOf(data: MimeBundle): Record<string, unknown>[] {
+  return (data['application/vnd.dataresource+json'] as { data: Record<string, unknown>[] }).data;
+}
+
+function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const tick = () => (cond() ? resolve(true) : Date.now() - started > ms ? resolve(false) : setTimeout(tick, 50));
+    tick();
+  });
+}
+
+for (const tc of toolchains()) {
+  const test = suite(`delve (${tc.name})`);
+  const binary = buildExample('orders', tc);
+
+  test('exec, break, continue, print, goroutines, stack, next, step, stepout', async () => {
+    const it = new DelveInterpreter({ stream() {} }, ordersDir);
+    try {
+      const started = await run(it, `exec ${binary} -- -n 50`);
+      assert.is(started.outcome.status, 'ok');
+      if (tc.name === 'go1.22') assert.match(started.ctx.text('stderr'), /newer than Delve .* supports; started with --check-go-version=false/);
+
+      const bp = await ok(it, 'break main.go:42');
+      assert.match(String(bp['text/plain']), /Breakpoint 1 set at main\.process\(\) .*main\.go:42/);
+
+      const stop = await ok(it, 'continue');
+      assert.match(String(stop['text/plain']), /main\.process\(\) .*main\.go:42 \(breakpoint 1/);
+      assert.match(String(stop['text/plain']), /=> 42:\s+total := /);
+
+      const order = await ok(it, 'print order');
+      assert.match(String(order['text/plain']), /^main\.Order \{ID: 1, Customer: "grace", Items: \[\]string len: 2, cap: 2, \["", ""\], Total: 0\}$/);
+      assert.match(String(order['text/html']), /<pre/);
+
+      const grs = await ok(it, 'goroutines');
+      const rows = rowsOf(grs);
+      const fields = ['id', 'status', 'waitReason', 'function', 'file', 'line', 'startFunction', 'goStatement', 'threadId'];
+      assert.equal(Object.keys(rows[0]), fields);
+      assert.equal((grs['application/vnd.dataresource+json'] as { schema: { fields: { name: string }[] } }).schema.fields.map((f) => f.name), fields);
+      const main = rows.find((r) => r.id === 1)!;
+      assert.is(main.status, 'waiting');
+      assert.is(main.waitReason, 'semacquire'); // wg.Wait, in Go's own words on this release
+      assert.is(main.startFunction, 'runtime.main');
+      const here = rows.find((r) => r.function === 'main.process')!;
+      assert.is(here.status, 'running');
+      assert.is(here.line, 42);
+      assert.ok((here.threadId as number) > 0);
+      assert.is(here.startFunction, 'main.worker');
+      assert.match(String(here.goStatement), /orders\/main\.go:74$/);
+      assert.ok(rows.filter((r) => r.status !== 'waiting').every((r) => r.waitReason === ''));
+      assert.match(String(grs['text/html']), /<table/);
+
+      const bt = rowsOf(await ok(it, 'bt'));
+      assert.equal(bt.slice(0, 2).map((f) => f.function), ['main.process', 'main.worker']);
+
+      await ok(it, 'next');
+      const locals = rowsOf(await ok(it, 'locals'));
+      assert.equal(locals.map((v) => [v.name, v.value]), [['total', '5']]);
+
+      await ok(it, 'next');
+      const into = await ok(it, 'step');
+      assert.match(String(into['text/plain']), /main\.\(\*Ledger\)\.Record\(\)/);
+      const out = await ok(it, 'stepout');
+      assert.match(String(out['text/plain']), /main\.process\(\)/);
+
+      const args = rowsOf(await ok(it, 'args'));
+      assert.equal(args.map((v) => v.name).slice(0, 2), ['worker', 'order']);
+
+      const up = await ok(it, 'up');
+      assert.match(String(up['text/plain']), /^Frame 1: main\.worker\(\)/);
+      assert.match(String((await ok(it, 'print id'))['text/plain']), /^\d+$/);
+      await ok(it, 'down');
+
+      const status = await ok(it, 'status');
+      assert.is((status['application/json'] as Record<string, string>).state, 'stopped');
+    } finally {
+      await it.shutdown(false);
+    }
+    assert.equal(processesMatching(binary), [], 'no dlv or target left behind');
+  });
+
+  test('errors keep the session: unknown command, unknown variable, no target, bad usage', async () => {
+    const it = new DelveInterpreter({ stream() {} }, ordersDir);
+    try {
+      const none = await fails(it, 'goroutines');
+      assert.is(none.ename, 'NoTarget');
+      assert.match(none.traceback.join('\n'), /exec \.\/bin\/app/);
+
+      await ok(it, `exec ${binary} -- -n 50`);
+      await ok(it, 'break main.process');
+      await ok(it, 'continue');
+      const unknown = await fails(it, 'goroutinez');
+      assert.is(unknown.ename, 'UnknownCommand');
+      assert.match(unknown.traceback.join('\n'), /did you mean `goroutines`\?/);
+
+      const noVar = await fails(it, 'print nosuchvar');
+      assert.is(noVar.ename, 'DelveError');
+      assert.match(noVar.evalue, /print nosuchvar: could not find symbol value for nosuchvar/);
+
+      const bad = await fails(it, 'break');
+      assert.is(bad.ename, 'UsageError');
+      assert.match(bad.traceback.join('\n'), /usage: break \[NAME\] LOCSPEC \[if COND\]/);
+
+      const garbage = await fails(it, '%$#@! ]]]');
+      assert.is(garbage.ename, 'UnknownCommand');
+
+      // Still usable after each.
+      assert.is((await ok(it, 'print 1+1'))['text/plain'], '2');
+      assert.match(String((await ok(it, 'print order.ID'))['text/plain']), /^\d+$/);
+    } finally {
+      await it.shutdown(false);
+    }
+  });
+
+  test('a target that exits during continue reports its status; restart runs it again', async () => {
+    const it = new DelveInterpreter({ stream() {} }, ordersDir);
+    try {
+      await ok(it, `exec ${binary} -- -n 3 -pause 1ms`);
+      const { data, ctx } = await run(it, 'continue');
+      assert.match(String(data['text/plain']), /has exited with status 3/);
+      assert.is((data['application/json'] as { exitStatus: number }).exitStatus, 3);
+      assert.match(ctx.text('stdout'), /done: 3 orders/); // the target's output streamed into the cell
+      const after = await fails(it, 'goroutines');
+      assert.is(after.ename, 'TargetExited');
+      assert.match(after.traceback.join('\n'), /restart/);
+      await ok(it, 'restart');
+      await ok(it, 'break main.process');
+      assert.match(String((await ok(it, 'continue'))['text/plain']), /main\.process/);
+    } finally {
+      await it.shutdown(false);
+    }
+  });
+
+  test('interrupt halts a continue that would never return; the session stays usable', async () => {
+    const it = new DelveInterpreter({ stream() {} }, ordersDir);
+    try {
+      await ok(it, `exec ${binary}`);
+      const started = Date.now();
+      const pending = run(it, 'continue');
+      await new Promise((r) => setTimeout(r, 700));
+      it.interrupt();
+      const { outcome, ctx } = await pending;
+      assert.ok(Date.now() - started < 5000, 'answered within seconds');
+      assert.is(outcome.status, 'error');
+      if (outcome.status === 'error') assert.is(outcome.ename, 'Interrupted');
+      assert.match(String(ctx.displays[0]?.data['text/plain']), /halted by interrupt/);
+      assert.match(ctx.text('stdout'), /processed order/);
+      assert.ok(rowsOf(await ok(it, 'goroutines')).length >= 5);
+    } finally {
+      await it.shutdown(false);
+    }
+    assert.equal(processesMatching(binary), []);
+  });
+
+  test('attach to a running process, look, detach: it keeps running', async () => {
+    const target = spawn(binary, ['-pause', '10ms'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const it = new DelveInterpreter({ stream() {} }, ordersDir);
+    try {
+      await new Promise<void>((r) => target.stdout.once('data', () => r()));
+      await ok(it, `attach ${target.pid}`);
+      const rows = rowsOf(await ok(it, 'goroutines'));
+      assert.ok(rows.some((r) => r.startFunction === 'main.worker'));
+      assert.ok(rows.some((r) => r.startFunction === 'main.feed'));
+      const detached = await ok(it, 'detach');
+      assert.match(String(detached['text/plain']), /left running/);
+      let more = '';
+      target.stdout.on('data', (d) => (more += d));
+      assert.ok(await waitFor(() => /processed order/.test(more), 5000), 'the process runs on after detach');
+    } finally {
+      await it.shutdown(false);
+      target.kill('SIGKILL');
+    }
+  });
+
+  test('a core dump made with gcore: goroutines and values, and running is refused', async () => {
+    const target = spawn(binary, ['-pause', '10ms'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'delve-kernel-core-'));
+    const it = new DelveInterpreter({ stream() {} }, ordersDir);
+    try {
+      await new Promise<void>((r) => target.stdout.once('data', () => r()));
+      await new Promise<void>((resolve, reject) => {
+        const gcore = spawn('gcore', ['-o', path.join(dir, 'core'), String(target.pid)], { stdio: 'ignore' });
+        gcore.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`gcore exit ${code}`))));
+      });
+      target.kill('SIGKILL');
+      await ok(it, `core ${binary} ${path.join(dir, `core.${target.pid}`)}`);
+      const rows = rowsOf(await ok(it, 'goroutines'));
+      assert.ok(rows.some((r) => r.startFunction === 'main.worker'));
+      assert.is(rows.find((r) => r.id === 1)?.waitReason, 'semacquire');
+      assert.match(String((await ok(it, 'print main.customers'))['text/plain']), /"ada", "grace"/);
+      const refused = await fails(it, 'continue');
+      assert.is(refused.ename, 'ReadOnlySession');
+      assert.ok(rowsOf(await ok(it, 'bt')).length > 0);
+    } finally {
+      await it.shutdown(false);
+      target.kill('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('dlv killed under the kernel: a clear message, no orphan target, a new session works', async () => {
+    const it = new DelveInterpreter({ stream() {} }, ordersDir);
+    try {
+      await ok(it, `exec ${binary}`);
+      const dlvPid = it.state.session!.dlvPid!;
+      process.kill(dlvPid, 'SIGKILL');
+      assert.ok(await waitFor(() => it.state.session?.lostReason !== undefined, 5000));
+      const lost = await fails(it, 'goroutines');
+      assert.is(lost.ename, 'TargetLost');
+      assert.match(lost.evalue, /Delve exited \(signal SIGKILL\)/);
+      assert.ok(await waitFor(() => processesMatching(binary).length === 0, 5000), 'the launched target was killed');
+      await ok(it, `exec ${binary}`);
+      await ok(it, 'break main.process');
+      await ok(it, 'continue');
+    } finally {
+      await it.shutdown(false);
+    }
+    assert.equal(processesMatching(binary), []);
+  });
+
+  test.run();
+}
