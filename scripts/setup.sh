@@ -16,13 +16,15 @@ command -v gdb >/dev/null || need_apt+=(gdb)
 /usr/bin/python3 -c 'import jupyter_kernel_test' 2>/dev/null || need_apt+=(python3-jupyter-kernel-test)
 /usr/bin/python3 -c 'import ipykernel' 2>/dev/null || need_apt+=(python3-ipykernel)
 
+# Root installs directly; anyone else through sudo.
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 apt_updated=0
-apt_update() { [ $apt_updated = 1 ] || { apt-get update -qq; apt_updated=1; }; }
+apt_update() { [ $apt_updated = 1 ] || { as_root apt-get update -qq; apt_updated=1; }; }
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]}"
   apt_update
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
 # Go 1.22 from bookworm-backports: the tests run goroutine checks on a newer Go too.
@@ -38,12 +40,12 @@ if [ "${DELVE_KERNEL_SKIP_GO122:-}" != 1 ] && [ ! -x /usr/lib/go-1.22/bin/go ]; 
     fi
     if [ -n "$uri" ]; then
       printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$uri" \
-        > /etc/apt/sources.list.d/bookworm-backports.sources
+        | as_root tee /etc/apt/sources.list.d/bookworm-backports.sources >/dev/null
       apt_updated=0
     fi
   fi
   apt_update
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends golang-1.22-go >/dev/null || echo "setup: golang-1.22-go not available; Go 1.22 tests will be skipped"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends golang-1.22-go >/dev/null || echo "setup: golang-1.22-go not available; Go 1.22 tests will be skipped"
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -114,7 +114,10 @@ export async function startKernel(options: StartOptions = {}): Promise<KernelCli
   const connectionFile = join(tmpdir(), `kernel-test-${randomUUID()}.json`);
   writeFileSync(connectionFile, JSON.stringify(connection));
   const argv = (options.argv ?? echoKernelArgv()).map((arg) => arg.replace('{connection_file}', connectionFile));
+  // A process group of its own, as jupyter_client starts kernels, so that interrupts can go
+  // to the whole group the way jupyter_client sends them.
   const proc = spawn(argv[0], argv.slice(1), {
+    detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: options.env ?? process.env,
     cwd: options.cwd,
@@ -267,7 +270,7 @@ export class KernelClient {
   async interrupt(how: 'message' | 'signal' = 'message'): Promise<Message | undefined> {
     if (how === 'signal') {
       if (!this.proc) throw new Error('no kernel process to signal');
-      this.proc.kill('SIGINT');
+      process.kill(-this.proc.pid!, 'SIGINT'); // the whole group, as jupyter_client does
       return undefined;
     }
     return (await this.request('control', 'interrupt_request', {})).reply;

@@ -1,0 +1,368 @@
+// The kernel under real Jupyter clients, each finding it through an installed kernelspec:
+// jupyter_client (Python), nbclient (nbconvert --execute), and @jupyterlab/services against
+// a real `jupyter server`. Each test installs the kernelspec into a fresh prefix, points
+// JUPYTER_PATH at it, and checks at the end that no kernel, dlv or target process is left.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import { createServer } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { KernelManager, ServerConnection, type Kernel, type KernelMessage } from '@jupyterlab/services';
+import { buildExample, processesMatching, repoRoot } from './helpers/go';
+
+const PYTHON = '/usr/bin/python3'; // Debian's, with the Jupyter packages (not pyenv's)
+const JUPYTER = '/usr/bin/jupyter';
+const binary = buildExample('orders');
+const GOROUTINE_FIELDS = ['id', 'status', 'waitReason', 'function', 'file', 'line', 'startFunction', 'goStatement', 'threadId'];
+
+// ---- a temporary Jupyter world ----
+
+interface Prefix {
+  dir: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * `delve-kernel install --prefix DIR` into a new temporary DIR, and an environment in which
+ * Jupyter finds only that kernelspec's `delve` and keeps its runtime files (the kernels'
+ * connection files, so the kernels' command lines) under DIR.
+ */
+function installPrefix(): Prefix {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'delve-kernel-clients-'));
+  execFileSync(process.execPath, [path.join(repoRoot, 'bin/delve-kernel.js'), 'install', '--prefix', dir], { stdio: 'pipe' });
+  const spec = JSON.parse(fs.readFileSync(path.join(dir, 'share/jupyter/kernels/delve/kernel.json'), 'utf8'));
+  assert.is(spec.argv[0], process.execPath);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    JUPYTER_PATH: path.join(dir, 'share/jupyter'),
+    JUPYTER_RUNTIME_DIR: path.join(dir, 'runtime'),
+    JUPYTER_CONFIG_DIR: path.join(dir, 'config'),
+    JUPYTER_DATA_DIR: path.join(dir, 'data'),
+    PYDEVD_DISABLE_FILE_VALIDATION: '1',
+    PYTHONUNBUFFERED: '1',
+  };
+  return { dir, env };
+}
+
+/** What was left behind: processes naming the binary or the prefix (a kernel's connection file). */
+async function leftovers(prefix: Prefix, graceMs = 3000): Promise<string[]> {
+  const deadline = Date.now() + graceMs;
+  for (;;) {
+    const found = [...processesMatching(binary), ...processesMatching(prefix.dir)];
+    if (found.length === 0 || Date.now() > deadline) return found;
+    await sleep(100);
+  }
+}
+
+/** Reports and ends what a test left behind (all of it started by the test), then removes the prefix. */
+async function cleanUp(prefix: Prefix): Promise<string[]> {
+  const left = await leftovers(prefix);
+  for (const line of left) {
+    try {
+      process.kill(Number(line.split(' ')[0]), 'SIGKILL');
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  fs.rmSync(prefix.dir, { recursive: true, force: true });
+  return left;
+}
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs a program (argument array, no shell) in a process group of its own, killed after timeoutMs. */
+function run(file: string, args: string[], options: { env: NodeJS.ProcessEnv; cwd: string; timeoutMs: number }): Promise<Run> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const proc = spawn(file, args, { env: options.env, cwd: options.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout!.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+    proc.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    const timer = setTimeout(() => {
+      stderr += `\n[test] killed after ${options.timeoutMs} ms\n`;
+      killGroup(proc, 'SIGKILL');
+    }, options.timeoutMs);
+    proc.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    proc.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+function killGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-proc.pid!, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function explain(r: Run): string {
+  return `exit ${r.code ?? r.signal} after ${r.ms} ms\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
+}
+
+// ---- jupyter_client ----
+
+test('jupyter_client: start_new_kernel, a debugging session, errors, interrupt_kernel, shutdown_kernel', async () => {
+  const prefix = installPrefix();
+  let left: string[] = [];
+  try {
+    const r = await run(PYTHON, [path.join(repoRoot, 'test/python/run_with_jupyter_client.py'), binary], {
+      env: prefix.env,
+      cwd: prefix.dir,
+      timeoutMs: 90_000,
+    });
+    const last = r.stdout.trim().split('\n').pop() ?? '';
+    let summary: any;
+    try {
+      summary = JSON.parse(last);
+    } catch {
+      assert.unreachable(`run_with_jupyter_client.py printed no summary\n${explain(r)}`);
+    }
+    assert.equal(summary.failures, [], `failed checks\n${explain(r)}`);
+    assert.is(r.code, 0, explain(r));
+    assert.ok(summary.checks.length >= 19, explain(r));
+    assert.equal(summary.goroutine_fields, GOROUTINE_FIELDS);
+    assert.match(summary.print_order, /^main\.Order \{ID: 1,/);
+    assert.ok(summary.timings.interrupt_reply < 5, `interrupt took ${summary.timings.interrupt_reply} s`);
+    assert.is(summary.kernel_exit, 0);
+  } finally {
+    left = await cleanUp(prefix);
+  }
+  assert.equal(left, []);
+});
+
+// ---- nbclient (jupyter nbconvert --execute) ----
+
+function notebook(cells: string[]): object {
+  return {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: { name: 'delve', display_name: 'Go (Delve)', language: 'delve' } },
+    cells: cells.map((source, i) => ({ cell_type: 'code', id: `cell-${i}`, metadata: {}, execution_count: null, outputs: [], source })),
+  };
+}
+
+test('nbclient: nbconvert --execute runs a notebook of Delve cells', async () => {
+  const prefix = installPrefix();
+  let left: string[] = [];
+  try {
+    const cells = [`exec ${binary} -- -n 100000`, 'break main.go:42', 'continue', 'goroutines', 'print order', 'detach'];
+    fs.writeFileSync(path.join(prefix.dir, 'nb.ipynb'), JSON.stringify(notebook(cells), null, 1));
+    const r = await run(
+      JUPYTER,
+      ['nbconvert', '--to', 'notebook', '--execute', '--ExecutePreprocessor.timeout=120', '--output', 'out.ipynb', 'nb.ipynb'],
+      { env: prefix.env, cwd: prefix.dir, timeoutMs: 90_000 },
+    );
+    assert.is(r.code, 0, explain(r));
+    const out = JSON.parse(fs.readFileSync(path.join(prefix.dir, 'out.ipynb'), 'utf8'));
+    assert.is(out.metadata.language_info.name, 'delve');
+    assert.is(out.cells.length, cells.length);
+    const outputs = (i: number): any[] => out.cells[i].outputs;
+    for (const [i, cell] of out.cells.entries()) {
+      assert.not.ok(outputs(i).some((o) => o.output_type === 'error'), `cell ${i} (${cells[i]}) failed: ${JSON.stringify(outputs(i))}`);
+      assert.is(cell.execution_count, i + 1);
+    }
+    const executeResult = (i: number) => outputs(i).find((o) => o.output_type === 'execute_result');
+
+    assert.match(executeResult(2).data['text/plain'], /main\.process\(\) .*main\.go:42/);
+
+    const table = executeResult(3).data;
+    const html = Array.isArray(table['text/html']) ? table['text/html'].join('') : table['text/html'];
+    assert.ok(html.includes('<table'), html);
+    const resource = table['application/vnd.dataresource+json'];
+    assert.equal(resource.schema.fields.map((f: any) => f.name), GOROUTINE_FIELDS);
+    assert.ok(resource.data.some((row: any) => row.function === 'main.process'));
+
+    const value = executeResult(4).data['text/plain'];
+    assert.match(Array.isArray(value) ? value.join('') : value, /^main\.Order \{ID: 1,/);
+    assert.match(JSON.stringify(executeResult(5).data['text/plain']), /detached .*killed/);
+  } finally {
+    left = await cleanUp(prefix);
+  }
+  assert.equal(left, []);
+});
+
+// ---- @jupyterlab/services against jupyter server ----
+
+interface Server {
+  proc: ChildProcess;
+  exited: Promise<void>;
+  log: () => string;
+}
+
+async function startJupyterServer(prefix: Prefix, port: number, token: string): Promise<Server> {
+  const root = path.join(prefix.dir, 'root');
+  fs.mkdirSync(root);
+  const proc = spawn(
+    JUPYTER,
+    ['server', '--no-browser', '--allow-root', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0', `--ServerApp.token=${token}`, `--ServerApp.root_dir=${root}`],
+    { env: prefix.env, cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let log = '';
+  proc.stdout!.setEncoding('utf8').on('data', (t: string) => (log += t));
+  proc.stderr!.setEncoding('utf8').on('data', (t: string) => (log += t));
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const server = { proc, exited, log: () => log };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`jupyter server exited:\n${log}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/api`, { headers: { Authorization: `token ${token}` } });
+      if (res.ok && /"version"/.test(await res.text())) return server;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      await stopJupyterServer(server);
+      throw new Error(`jupyter server did not answer /api within 30 s:\n${log}`);
+    }
+    await sleep(200);
+  }
+}
+
+/** SIGTERM to the server's group (it shuts its kernels down), SIGKILL if it lingers. */
+async function stopJupyterServer(server: Server): Promise<void> {
+  if (server.proc.exitCode !== null || server.proc.signalCode !== null) return;
+  killGroup(server.proc, 'SIGTERM');
+  const stopped = await Promise.race([server.exited.then(() => true), sleep(15_000).then(() => false)]);
+  if (!stopped) {
+    killGroup(server.proc, 'SIGKILL');
+    await server.exited;
+  }
+}
+
+interface Executed {
+  reply: KernelMessage.IExecuteReplyMsg;
+  iopub: KernelMessage.IIOPubMessage[];
+}
+
+async function execute(kernel: Kernel.IKernelConnection, code: string, timeoutMs = 30_000): Promise<Executed> {
+  const future = kernel.requestExecute({ code });
+  const iopub: KernelMessage.IIOPubMessage[] = [];
+  future.onIOPub = (msg) => void iopub.push(msg);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no reply to ${JSON.stringify(code)} within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    // future.done resolves after both the reply and the idle status have arrived.
+    const reply = (await Promise.race([future.done, timeout])) as KernelMessage.IExecuteReplyMsg;
+    return { reply, iopub };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function resultData(ex: Executed): any {
+  return (ex.iopub.find((m) => m.header.msg_type === 'execute_result') as KernelMessage.IExecuteResultMsg | undefined)?.content.data;
+}
+
+test('@jupyterlab/services: KernelManager on jupyter server, execute, interrupt, shutdown', async () => {
+  const prefix = installPrefix();
+  let left: string[] = [];
+  let server: Server | undefined;
+  let manager: KernelManager | undefined;
+  try {
+    const port = await freePort();
+    const token = randomBytes(16).toString('hex');
+    server = await startJupyterServer(prefix, port, token);
+    const serverSettings = ServerConnection.makeSettings({
+      baseUrl: `http://127.0.0.1:${port}/`,
+      wsUrl: `ws://127.0.0.1:${port}/`,
+      token,
+      // Node 20 has fetch but no WebSocket global.
+      WebSocket: require('ws'),
+    });
+    // Not ServiceManager: it subscribes to /api/events, which jupyter_server 1.x lacks.
+    manager = new KernelManager({ serverSettings });
+    await manager.ready;
+    const kernel = manager.startNew({ name: 'delve' });
+    const k = await kernel;
+    const info = await k.info;
+    assert.is(info.language_info.name, 'delve');
+
+    let ex = await execute(k, `exec ${binary}`);
+    assert.is(ex.reply.content.status, 'ok', JSON.stringify(ex.reply.content));
+
+    ex = await execute(k, 'break main.go:42\ncontinue');
+    assert.is(ex.reply.content.status, 'ok', JSON.stringify(ex.reply.content));
+    assert.equal(
+      ex.iopub.map((m) => m.header.msg_type),
+      ['status', 'execute_input', 'display_data', 'execute_result', 'status'],
+    );
+    assert.match(resultData(ex)['text/plain'], /main\.go:42/);
+
+    ex = await execute(k, 'goroutines');
+    assert.is(ex.reply.content.status, 'ok');
+    const table = resultData(ex);
+    assert.ok(table['text/html'].includes('<table'));
+    assert.equal(table['application/vnd.dataresource+json'].schema.fields.map((f: any) => f.name), GOROUTINE_FIELDS);
+    assert.ok(table['application/vnd.dataresource+json'].data.some((row: any) => row.function === 'main.process'));
+
+    // An interrupt through the server's REST API (SIGINT to the kernel's process group).
+    await execute(k, 'clearall');
+    const future = k.requestExecute({ code: 'continue' });
+    const streamed: string[] = [];
+    future.onIOPub = (msg) => {
+      if (msg.header.msg_type === 'stream') streamed.push((msg as KernelMessage.IStreamMsg).content.text);
+    };
+    await sleep(1000);
+    const interruptedAt = Date.now();
+    await k.interrupt();
+    const reply = (await Promise.race([future.done, sleep(10_000).then(() => undefined)])) as KernelMessage.IExecuteReplyMsg | undefined;
+    assert.ok(reply, 'no reply to the interrupted `continue` within 10 s');
+    assert.ok(Date.now() - interruptedAt < 5000);
+    assert.is(reply!.content.status, 'error');
+    assert.is((reply!.content as KernelMessage.IReplyErrorContent).ename, 'Interrupted');
+    assert.match(streamed.join(''), /processed order/);
+    ex = await execute(k, 'goroutines');
+    assert.is(ex.reply.content.status, 'ok');
+
+    await manager.shutdown(k.id);
+    assert.ok(k.isDisposed);
+    const running = await (await ServerConnection.makeRequest(`${serverSettings.baseUrl}api/kernels`, {}, serverSettings)).json();
+    assert.equal(running, []);
+    assert.equal(processesMatching(binary), []);
+  } finally {
+    if (manager) {
+      // Lumino's Poll.dispose() leaves its next 10 s tick scheduled; stopping it first does not.
+      await (manager as unknown as { _pollModels?: { stop(): Promise<void> } })._pollModels?.stop();
+      manager.dispose();
+    }
+    if (server) await stopJupyterServer(server);
+    left = await cleanUp(prefix);
+  }
+  assert.equal(left, []);
+});
+
+test.run();
