@@ -2,7 +2,7 @@
 import type { ExecuteContext, MimeBundle } from '../../kernel/interpreter';
 import type { DebugState } from '../state';
 
-export type Group = 'session' | 'running' | 'breakpoints' | 'looking' | 'kernel';
+export type Group = 'session' | 'running' | 'breakpoints' | 'looking' | 'analyses' | 'kernel';
 
 /** What a command's arguments complete to (Tab). */
 export type Completes = 'nothing' | 'commands' | 'locations' | 'expressions' | 'files';

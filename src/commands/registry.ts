@@ -6,10 +6,13 @@ import { escapeHtml } from '../render/html';
 import { tableBundle } from '../render/table';
 import { breakpointCommands } from './breakpoints';
 import type { Command, Group } from './command';
+import { graphCommands } from './goroutine-graph';
 import { goroutineCommands } from './goroutines';
+import { memwatchCommands } from './memwatch';
 import { runningCommands } from './running';
 import { sessionCommands } from './session';
 import { stackCommands } from './stack';
+import { stackdiffCommands } from './stackdiff';
 import { valueCommands } from './values';
 
 const GROUP_TITLES: Record<Group, string> = {
@@ -17,6 +20,7 @@ const GROUP_TITLES: Record<Group, string> = {
   running: 'Running the program',
   breakpoints: 'Breakpoints',
   looking: 'Looking at the program',
+  analyses: 'Analyses',
   kernel: 'This kernel',
 };
 
@@ -37,6 +41,9 @@ export const commands: Command[] = [
   ...goroutineCommands,
   ...stackCommands,
   ...valueCommands,
+  ...graphCommands,
+  ...stackdiffCommands,
+  ...memwatchCommands,
   helpCommand,
 ];
 

@@ -117,7 +117,8 @@ export class Session {
         break;
       case 'core':
         binary = mustExist(spec.binary, opts.cwd, 'binary');
-        modeArgs = ['core', binary, mustExist(spec.core, opts.cwd, 'core file')];
+        spec = { ...spec, binary, core: mustExist(spec.core, opts.cwd, 'core file') }; // later readers need the paths
+        modeArgs = ['core', binary, spec.core];
         break;
     }
     const goVersion = goVersionOfFile(binary);

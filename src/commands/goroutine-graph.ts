@@ -1,0 +1,4 @@
+// The goroutine-graph analysis commands (see its issue); filled in by its own change.
+import type { Command } from './command';
+
+export const graphCommands: Command[] = [];
