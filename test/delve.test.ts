@@ -8,7 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ExecuteOutcome, MimeBundle } from '../kernel/interpreter';
 import { DelveInterpreter } from '../src/interpreter';
-import { buildExample, processesMatching, repoRoot, toolchains } from './helpers/go';
+import { buildExample, makeCoreDump, processesMatching, repoRoot, toolchains } from './helpers/go';
 import { RecordingContext } from './helpers/recording-context';
 
 const ordersDir = path.join(repoRoot, 'examples', 'orders');
@@ -207,17 +207,10 @@ for (const tc of toolchains()) {
   });
 
   test('a core dump made with gcore: goroutines and values, and running is refused', async () => {
-    const target = spawn(binary, ['-pause', '10ms'], { stdio: ['ignore', 'pipe', 'ignore'] });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'delve-kernel-core-'));
     const it = new DelveInterpreter({ stream() {} }, ordersDir);
     try {
-      await new Promise<void>((r) => target.stdout.once('data', () => r()));
-      await new Promise<void>((resolve, reject) => {
-        const gcore = spawn('gcore', ['-o', path.join(dir, 'core'), String(target.pid)], { stdio: 'ignore' });
-        gcore.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`gcore exit ${code}`))));
-      });
-      target.kill('SIGKILL');
-      await ok(it, `core ${binary} ${path.join(dir, `core.${target.pid}`)}`);
+      await ok(it, `core ${binary} ${await makeCoreDump(binary, ['-pause', '10ms'], dir)}`);
       const rows = rowsOf(await ok(it, 'goroutines'));
       assert.ok(rows.some((r) => r.startFunction === 'main.worker'));
       assert.is(rows.find((r) => r.id === 1)?.waitReason, 'semacquire');
@@ -227,8 +220,28 @@ for (const tc of toolchains()) {
       assert.ok(rowsOf(await ok(it, 'bt')).length > 0);
     } finally {
       await it.shutdown(false);
-      target.kill('SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('connect to a running dlv --headless server; leaving it leaves the server up', async () => {
+    const dlv = spawn('dlv', ['exec', binary, '--headless', '--api-version=2', '--accept-multiclient', '--listen=127.0.0.1:0', '--check-go-version=false'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    const it = new DelveInterpreter({ stream() {} }, ordersDir);
+    try {
+      let out = '';
+      dlv.stdout.on('data', (d) => (out += d));
+      assert.ok(await waitFor(() => /127\.0\.0\.1:\d+/.test(out), 10_000));
+      const address = /127\.0\.0\.1:\d+/.exec(out)![0];
+      await ok(it, `connect ${address}`);
+      await ok(it, 'break main.process');
+      assert.match(String((await ok(it, 'continue'))['text/plain']), /main\.process/);
+      assert.ok(rowsOf(await ok(it, 'goroutines')).some((r) => r.startFunction === 'main.worker'));
+      const detached = await ok(it, 'detach');
+      assert.match(String(detached['text/plain']), /left to its server/);
+      assert.is(dlv.exitCode, null, 'the server is still up');
+    } finally {
+      await it.shutdown(false);
+      process.kill(-dlv.pid!, 'SIGKILL');
     }
   });
 

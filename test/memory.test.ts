@@ -1,6 +1,5 @@
 // Bulk memory reads (/proc/PID/mem, core segments, Delve) and struct layouts from the
 // target's own types, checked against Delve's Eval of the same values.
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,7 +9,7 @@ import { DelveInterpreter } from '../src/interpreter';
 import { structLayout, offsetOf } from '../src/session/layout';
 import { openMemory, type MemoryReader } from '../src/session/memory';
 import type { Session } from '../src/session/session';
-import { buildExample, repoRoot, toolchains } from './helpers/go';
+import { buildExample, makeCoreDump, repoRoot, toolchains } from './helpers/go';
 import { RecordingContext } from './helpers/recording-context';
 
 async function ok(it: DelveInterpreter, code: string): Promise<void> {
@@ -55,15 +54,10 @@ for (const tc of toolchains()) {
   });
 
   test(`${tc.name}: a core file's segments read what Delve reads`, async () => {
-    const target = spawn(binary, ['-pause', '10ms'], { stdio: ['ignore', 'pipe', 'ignore'] });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'delve-kernel-core-'));
     const it = new DelveInterpreter({ stream() {} }, repoRoot);
     try {
-      await new Promise<void>((r) => target.stdout.once('data', () => r()));
-      await new Promise<void>((resolve, reject) => {
-        spawn('gcore', ['-o', path.join(dir, 'core'), String(target.pid)], { stdio: 'ignore' }).once('exit', (c) => (c === 0 ? resolve() : reject(new Error(`gcore ${c}`))));
-      });
-      await ok(it, `core ${binary} ${path.join(dir, `core.${target.pid}`)}`);
+      await ok(it, `core ${binary} ${await makeCoreDump(binary, ['-pause', '10ms'], dir)}`);
       const memory = await openMemory(it.state.session!);
       try {
         assert.is(memory.source, 'core');
@@ -73,7 +67,6 @@ for (const tc of toolchains()) {
       }
     } finally {
       await it.shutdown(false);
-      target.kill('SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

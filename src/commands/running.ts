@@ -45,47 +45,22 @@ async function runTarget(cx: CommandContext, input: CommandIn): Promise<MimeBund
   return bundle;
 }
 
-function noArgs(cx: CommandContext, usageLine: string): void {
-  if (cx.args) throw usage(cx.word, usageLine, `takes no arguments`);
+/** continue, next, step and stepout differ only in name, alias and Delve command. */
+function runCommand(name: string, alias: string, delveName: CommandIn['name'], summary: string): Command {
+  return {
+    name, aliases: [alias], group: 'running', completes: 'nothing', usage: name, summary,
+    run(cx) {
+      if (cx.args) throw usage(cx.word, name, 'takes no arguments');
+      return runTarget(cx, { name: delveName });
+    },
+  };
 }
 
 export const runningCommands: Command[] = [
-  {
-    name: 'continue', aliases: ['c'], group: 'running', completes: 'nothing',
-    usage: 'continue',
-    summary: 'Run until a breakpoint or the program ends. The interrupt button halts it.',
-    run(cx) {
-      noArgs(cx, this.usage);
-      return runTarget(cx, { name: 'continue' });
-    },
-  },
-  {
-    name: 'next', aliases: ['n'], group: 'running', completes: 'nothing',
-    usage: 'next',
-    summary: 'Step over to the next source line.',
-    run(cx) {
-      noArgs(cx, this.usage);
-      return runTarget(cx, { name: 'next' });
-    },
-  },
-  {
-    name: 'step', aliases: ['s'], group: 'running', completes: 'nothing',
-    usage: 'step',
-    summary: 'Single step through the program, into calls.',
-    run(cx) {
-      noArgs(cx, this.usage);
-      return runTarget(cx, { name: 'step' });
-    },
-  },
-  {
-    name: 'stepout', aliases: ['so'], group: 'running', completes: 'nothing',
-    usage: 'stepout',
-    summary: 'Step out of the current function.',
-    run(cx) {
-      noArgs(cx, this.usage);
-      return runTarget(cx, { name: 'stepOut' });
-    },
-  },
+  runCommand('continue', 'c', 'continue', 'Run until a breakpoint or the program ends. The interrupt button halts it.'),
+  runCommand('next', 'n', 'next', 'Step over to the next source line.'),
+  runCommand('step', 's', 'step', 'Single step through the program, into calls.'),
+  runCommand('stepout', 'so', 'stepOut', 'Step out of the current function.'),
   {
     name: 'halt', aliases: [], group: 'running', completes: 'nothing',
     usage: 'halt',

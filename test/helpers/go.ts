@@ -54,3 +54,19 @@ export function processesMatching(word: string): string[] {
   }
   return out;
 }
+
+/** Runs BINARY until it prints, dumps its core with gcore, kills it. Returns the core's path. */
+export async function makeCoreDump(binary: string, args: string[], dir: string): Promise<string> {
+  const { spawn } = await import('node:child_process');
+  const target = spawn(binary, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    await new Promise<void>((r) => target.stdout!.once('data', () => r()));
+    await new Promise<void>((resolve, reject) => {
+      spawn('gcore', ['-o', path.join(dir, 'core'), String(target.pid)], { stdio: 'ignore' })
+        .once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`gcore exited with ${code}`))));
+    });
+    return path.join(dir, `core.${target.pid}`);
+  } finally {
+    target.kill('SIGKILL');
+  }
+}
