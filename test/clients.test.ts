@@ -115,6 +115,16 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** The promise's value, or undefined once ms have passed (leaving no timer behind). */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -254,7 +264,7 @@ async function startJupyterServer(prefix: Prefix, port: number, token: string): 
 async function stopJupyterServer(server: Server): Promise<void> {
   if (server.proc.exitCode !== null || server.proc.signalCode !== null) return;
   killGroup(server.proc, 'SIGTERM');
-  const stopped = await Promise.race([server.exited.then(() => true), sleep(15_000).then(() => false)]);
+  const stopped = await within(server.exited.then(() => true), 15_000);
   if (!stopped) {
     killGroup(server.proc, 'SIGKILL');
     await server.exited;
@@ -270,17 +280,10 @@ async function execute(kernel: Kernel.IKernelConnection, code: string, timeoutMs
   const future = kernel.requestExecute({ code });
   const iopub: KernelMessage.IIOPubMessage[] = [];
   future.onIOPub = (msg) => void iopub.push(msg);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no reply to ${JSON.stringify(code)} within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    // future.done resolves after both the reply and the idle status have arrived.
-    const reply = (await Promise.race([future.done, timeout])) as KernelMessage.IExecuteReplyMsg;
-    return { reply, iopub };
-  } finally {
-    clearTimeout(timer);
-  }
+  // future.done resolves after both the reply and the idle status have arrived.
+  const reply = await within(future.done, timeoutMs);
+  if (!reply) throw new Error(`no reply to ${JSON.stringify(code)} within ${timeoutMs} ms`);
+  return { reply, iopub };
 }
 
 function resultData(ex: Executed): any {
@@ -306,8 +309,7 @@ test('@jupyterlab/services: KernelManager on jupyter server, execute, interrupt,
     // Not ServiceManager: it subscribes to /api/events, which jupyter_server 1.x lacks.
     manager = new KernelManager({ serverSettings });
     await manager.ready;
-    const kernel = manager.startNew({ name: 'delve' });
-    const k = await kernel;
+    const k = await manager.startNew({ name: 'delve' });
     const info = await k.info;
     assert.is(info.language_info.name, 'delve');
 
@@ -339,7 +341,7 @@ test('@jupyterlab/services: KernelManager on jupyter server, execute, interrupt,
     await sleep(1000);
     const interruptedAt = Date.now();
     await k.interrupt();
-    const reply = (await Promise.race([future.done, sleep(10_000).then(() => undefined)])) as KernelMessage.IExecuteReplyMsg | undefined;
+    const reply = await within(future.done, 10_000);
     assert.ok(reply, 'no reply to the interrupted `continue` within 10 s');
     assert.ok(Date.now() - interruptedAt < 5000);
     assert.is(reply!.content.status, 'error');

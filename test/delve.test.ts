@@ -154,6 +154,7 @@ for (const tc of toolchains()) {
       assert.match(String(data['text/plain']), /has exited with status 3/);
       assert.is((data['application/json'] as { exitStatus: number }).exitStatus, 3);
       assert.match(ctx.text('stdout'), /done: 3 orders/); // the target's output streamed into the cell
+      assert.match(String((await ok(it, 'status'))['text/plain']), /state\s+exited with status 3/);
       const after = await fails(it, 'goroutines');
       assert.is(after.ename, 'TargetExited');
       assert.match(after.traceback.join('\n'), /restart/);

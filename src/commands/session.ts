@@ -23,7 +23,12 @@ export async function statusBundle(state: DebugState, next?: string): Promise<Mi
   let running = s.running;
   let exited: { status?: number } | undefined;
   if (!s.lostReason) {
-    const st = await s.control.state(true).catch(() => undefined);
+    const st = await s.control.state(true).catch((err: Error) => {
+      // Delve answers State of an exited process with an error, not with `exited` set.
+      const m = /has exited with status (-?\d+)/.exec(err.message);
+      if (m) exited = { status: Number(m[1]) };
+      return undefined;
+    });
     if (st) {
       running = st.Running;
       if (st.exited) exited = { status: st.exitStatus };

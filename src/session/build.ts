@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { UserError } from '../errors';
 import { LaunchError, type OutputSink } from './launch';
 
 export function goPath(): string {
@@ -31,6 +32,10 @@ export async function buildForDebugging(target: string, cwd: string, output: Out
     proc.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ENOENT' ? 'go is not installed; run `npm run setup` or install Go' : err.message));
     proc.once('exit', (status) => resolve(status ?? 1));
   });
+  if (signal?.aborted) {
+    fs.rmSync(tempDir, { recursive: true, force: true });
+    throw new UserError('Interrupted', `the build of ${target} was interrupted`);
+  }
   if (code !== 0) {
     fs.rmSync(tempDir, { recursive: true, force: true });
     throw new LaunchError(typeof code === 'string' ? code : `go build ${target} failed (exit status ${code}); the compiler's messages are above`);

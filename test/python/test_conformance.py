@@ -1,6 +1,6 @@
 """jupyter_kernel_test's protocol conformance suite against delve-kernel.
 
-Run: JUPYTER_PATH=PREFIX/share/jupyter /usr/bin/python3 -m unittest -v test_conformance
+Run in test/python: JUPYTER_PATH=PREFIX/share/jupyter /usr/bin/python3 -m unittest -v test_conformance
 (after `delve-kernel install --prefix PREFIX`). The tests with a target need the example
 program: DELVE_KERNEL_TEST_BINARY (a build of examples/orders with -gcflags='all=-N -l';
 built here when unset) and a Go toolchain (DELVE_KERNEL_TEST_GO, default `go`) to build a
@@ -11,6 +11,7 @@ test puts in the state its samples need (stopped at main.go:42 in `process`, or 
 hello-world program whose `continue` writes to stdout and stderr).
 """
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -50,12 +51,11 @@ class DelveKernelWithoutTarget(jupyter_kernel_test.KernelTests):
     language_name = 'delve'
     file_extension = '.dlv'
 
-    # Command names complete from the first word, and after `help`.
-    completion_samples = [
-        {'text': 'goro', 'matches': {'goroutine', 'goroutines'}},
-        {'text': 'help goro', 'matches': {'goroutine', 'goroutines'}},
-        {'text': 'clear', 'matches': {'clear', 'clearall'}},
-    ]
+    # Command names complete from the first word, and after `help`: exactly the names and
+    # aliases that `help` lists (its application/json), read in setUpClass since the command
+    # set grows; these must be among them.
+    COMMAND_COMPLETIONS = {'goro': {'goroutine', 'goroutines'}, 'clear': {'clear', 'clearall'}, 'help goro': {'goroutine', 'goroutines'}}
+    completion_samples = []  # set in setUpClass
 
     # Every line is a whole command: the kernel never answers "incomplete" or "invalid".
     complete_code_samples = ['goroutines', 'break main.go:42', 'help\nhelp break', 'nosuchcommand']
@@ -89,6 +89,59 @@ class DelveKernelWithoutTarget(jupyter_kernel_test.KernelTests):
     code_page_something = ''
     code_clear_output = ''
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        try:
+            names = cls.command_names()
+            cls.completion_samples = []
+            for text, required in cls.COMMAND_COMPLETIONS.items():
+                word = text.split()[-1]
+                matches = {n for n in names if n.startswith(word)}
+                missing = required - matches
+                if missing:
+                    raise AssertionError(f'`help` does not list {sorted(missing)}; it lists {sorted(names)}')
+                cls.completion_samples.append({'text': text, 'matches': matches})
+        except BaseException:
+            # unittest skips tearDownClass when setUpClass fails: stop the kernel here.
+            cls.kc.stop_channels()
+            cls.km.shutdown_kernel()
+            raise
+
+    @classmethod
+    def command_names(cls):
+        """Every command name and alias, from `help`'s application/json."""
+        data = cls.cell('help')
+        commands = (data.get('application/json') or {}).get('commands')
+        if not commands:
+            raise AssertionError(f'`help` has no application/json command list: {sorted(data)}')
+        return {name for c in commands for name in [c['name'], *c.get('aliases', [])]}
+
+    @classmethod
+    def cell(cls, code, timeout=30):
+        """Runs a cell outside the tests; waits for its reply and its idle, so tests start clean.
+        Returns the execute_result's data ({} if none)."""
+        msg_id = cls.kc.execute(code)
+        deadline = time.monotonic() + timeout
+        while True:
+            reply = cls.kc.get_shell_msg(timeout=max(0.1, deadline - time.monotonic()))
+            if reply['parent_header'].get('msg_id') == msg_id:
+                break
+        if reply['content']['status'] != 'ok':
+            raise AssertionError(f'cell {code!r} failed: {reply["content"]}')
+        data = {}
+        while True:
+            try:
+                msg = cls.kc.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
+            except Empty:
+                raise AssertionError(f'cell {code!r}: no idle status within {timeout} s')
+            if msg['parent_header'].get('msg_id') != msg_id:
+                continue
+            if msg['msg_type'] == 'execute_result':
+                data = msg['content']['data']
+            if msg['msg_type'] == 'status' and msg['content']['execution_state'] == 'idle':
+                return data
+
 
 class DelveKernelWithTarget(DelveKernelWithoutTarget):
     """The same suite with a program under Delve."""
@@ -96,11 +149,11 @@ class DelveKernelWithTarget(DelveKernelWithoutTarget):
     code_hello_world = 'continue'  # the hello-world program's stdout streams into the cell
     code_stderr = 'continue'  # and its stderr
 
-    completion_samples = [
+    # Fields, locals and functions of the stopped program (plus the command names, as above).
+    TARGET_COMPLETIONS = [
         {'text': 'print order.Cu', 'matches': {'Customer'}},
         {'text': 'print ord', 'matches': {'order'}},
         {'text': 'break main.proc', 'matches': {'main.process'}},
-        {'text': 'goro', 'matches': {'goroutine', 'goroutines'}},
     ]
 
     code_inspect_sample = 'print order'
@@ -125,7 +178,9 @@ class DelveKernelWithTarget(DelveKernelWithoutTarget):
 
     @classmethod
     def setUpClass(cls):
-        workdir = os.environ.get('DELVE_KERNEL_TEST_WORKDIR') or tempfile.mkdtemp(prefix='delve-kernel-conformance-')
+        workdir = os.environ.get('DELVE_KERNEL_TEST_WORKDIR')
+        cls.own_workdir = None if workdir else tempfile.mkdtemp(prefix='delve-kernel-conformance-')
+        workdir = workdir or cls.own_workdir
         hello_dir = os.path.join(workdir, 'hello-src')
         os.makedirs(hello_dir, exist_ok=True)
         with open(os.path.join(hello_dir, 'main.go'), 'w') as f:
@@ -136,7 +191,21 @@ class DelveKernelWithTarget(DelveKernelWithoutTarget):
         cls.orders = os.environ.get('DELVE_KERNEL_TEST_BINARY') or go_build(
             os.path.join(REPO, 'examples', 'orders'), os.path.join(workdir, 'orders'))
         cls.scene = None
-        super().setUpClass()
+        try:
+            super().setUpClass()
+        except BaseException:
+            if cls.own_workdir:
+                shutil.rmtree(cls.own_workdir, ignore_errors=True)
+            raise
+        cls.completion_samples = cls.TARGET_COMPLETIONS + cls.completion_samples
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            super().tearDownClass()
+        finally:
+            if cls.own_workdir:
+                shutil.rmtree(cls.own_workdir, ignore_errors=True)
 
     def setUp(self):
         wanted = self.SCENES.get(self._testMethodName, 'orders')
@@ -146,33 +215,10 @@ class DelveKernelWithTarget(DelveKernelWithoutTarget):
         elif type(self).scene != 'orders':
             self.cell(f'exec {self.orders}')
             self.cell('break main.go:42')
-            self.cell('continue', expect='main.go:42')
+            stop = self.cell('continue').get('text/plain', '')
+            self.assertIn('main.go:42', stop, 'setUp: `continue` did not stop at the breakpoint')
             self.cell('clearall')
         type(self).scene = wanted
-
-    def cell(self, code, expect=None, timeout=30):
-        """Runs a cell for setUp; waits for its reply and its idle, so the test starts clean."""
-        msg_id = self.kc.execute(code)
-        deadline = time.monotonic() + timeout
-        while True:
-            reply = self.kc.get_shell_msg(timeout=max(0.1, deadline - time.monotonic()))
-            if reply['parent_header'].get('msg_id') == msg_id:
-                break
-        self.assertEqual(reply['content']['status'], 'ok', f'setUp cell {code!r} failed: {reply["content"]}')
-        results = []
-        while True:
-            try:
-                msg = self.kc.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
-            except Empty:
-                self.fail(f'setUp cell {code!r}: no idle status')
-            if msg['parent_header'].get('msg_id') != msg_id:
-                continue
-            if msg['msg_type'] == 'execute_result':
-                results.append(msg['content']['data'].get('text/plain', ''))
-            if msg['msg_type'] == 'status' and msg['content']['execution_state'] == 'idle':
-                break
-        if expect is not None:
-            self.assertIn(expect, '\n'.join(results), f'setUp cell {code!r}')
 
 
 if __name__ == '__main__':
