@@ -19,9 +19,9 @@ export class RpcTransportError extends Error {
 
 interface Pending {
   method: string;
+  timeoutMs: number;
   resolve(result: unknown): void;
   reject(err: Error): void;
-  timer?: NodeJS.Timeout;
 }
 
 export class JsonRpcConnection {
@@ -30,6 +30,7 @@ export class JsonRpcConnection {
   private buffered = '';
   private closedReason: string | undefined;
   private readonly closeListeners: ((reason: string) => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
 
   private constructor(private readonly socket: net.Socket, private readonly prefix: string) {
     socket.setEncoding('utf8');
@@ -66,16 +67,29 @@ export class JsonRpcConnection {
     }
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      const pending: Pending = { method, resolve: resolve as (r: unknown) => void, reject };
-      if (timeoutMs > 0) {
-        pending.timer = setTimeout(() => {
-          this.pending.delete(id);
-          reject(new RpcTransportError(method, `Delve did not answer ${method} within ${timeoutMs / 1000} s`));
-        }, timeoutMs);
-      }
-      this.pending.set(id, pending);
+      this.pending.set(id, { method, timeoutMs, resolve: resolve as (r: unknown) => void, reject });
       this.socket.write(JSON.stringify({ method: this.prefix + method, params: [params], id }) + '\n');
+      if (this.pending.size === 1) this.armTimer();
     });
+  }
+
+  /**
+   * Delve answers one connection's calls in order, so thousands may wait behind each other
+   * legitimately: only the oldest unanswered call is timed, from when the one before it
+   * was answered.
+   */
+  private armTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const oldest = this.pending.entries().next();
+    if (oldest.done) return;
+    const [id, pending] = oldest.value;
+    if (pending.timeoutMs <= 0) return;
+    this.timer = setTimeout(() => {
+      this.pending.delete(id);
+      pending.reject(new RpcTransportError(pending.method, `Delve did not answer ${pending.method} within ${pending.timeoutMs / 1000} s`));
+      this.armTimer();
+    }, pending.timeoutMs);
   }
 
   close(): void {
@@ -103,7 +117,7 @@ export class JsonRpcConnection {
     const pending = this.pending.get(msg.id);
     if (!pending) return; // timed out earlier
     this.pending.delete(msg.id);
-    if (pending.timer) clearTimeout(pending.timer);
+    this.armTimer();
     if (msg.error !== null && msg.error !== undefined) {
       pending.reject(new RpcError(pending.method, String(msg.error)));
     } else {
@@ -114,8 +128,8 @@ export class JsonRpcConnection {
   private fail(reason: string): void {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
+    if (this.timer) clearTimeout(this.timer);
     for (const [, pending] of this.pending) {
-      if (pending.timer) clearTimeout(pending.timer);
       pending.reject(new RpcTransportError(pending.method, `Delve connection lost during ${pending.method}: ${reason}`));
     }
     this.pending.clear();
