@@ -1,4 +1,90 @@
-// The goroutine-graph analysis commands (see its issue); filled in by its own change.
+// goroutine-graph: the wait-for graph of goroutines and the objects they block on, with
+// the deadlock cycles and leaked goroutines found in it.
+import { splitWords } from '../cell';
+import { usage, UserError } from '../errors';
+import { findDeadlocksAndLeaks } from '../analyses/waitgraph/findings';
+import { buildWaitGraph } from '../analyses/waitgraph/graph';
+import { AUTO_GROUP_ABOVE, countGoroutines, focusOn, groupGraph, withoutRuntimeGoroutines } from '../analyses/waitgraph/view';
+import { graphBundle } from '../render/graph';
+import { askDelve } from '../state';
+import { captureWaits } from '../waits/capture';
 import type { Command } from './command';
 
-export const graphCommands: Command[] = [];
+interface GraphArgs {
+  group: boolean;
+  all: boolean;
+  focus?: number;
+}
+
+const USAGE = 'goroutine-graph [--group] [--all] [--focus ID]';
+
+function parseArgs(text: string): GraphArgs {
+  const words = splitWords(text);
+  const args: GraphArgs = { group: false, all: false };
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    if (w === '--group' || w === '-g') args.group = true;
+    else if (w === '--all' || w === '-a') args.all = true;
+    else if (w === '--focus' || w === '-f') {
+      const id = Number(words[++i]);
+      if (!Number.isInteger(id) || id <= 0) throw usage('goroutine-graph', USAGE, '--focus needs a goroutine id (`goroutines` lists them)');
+      args.focus = id;
+    } else throw usage('goroutine-graph', USAGE, `unknown argument ${w}`);
+  }
+  return args;
+}
+
+export const graphCommands: Command[] = [
+  {
+    name: 'goroutine-graph', aliases: [], group: 'analyses', completes: 'nothing',
+    usage: USAGE,
+    summary: 'Who waits on what: the wait-for graph, its deadlock cycles and leaked goroutines, with evidence.',
+    details:
+      'Draws goroutines and the objects they block on (channels, selects, mutexes, RWMutexes, wait groups, conds, semaphores), '
+      + 'each object joined to the goroutines whose frames reach it and so could wake it (a mutex: its likely holder). '
+      + 'Below the picture: every deadlock cycle and every leaked goroutine, with the frame and variable behind each edge and a confidence. '
+      + '--group draws goroutines with the same status, wait reason and stack as one node (automatic above '
+      + `${AUTO_GROUP_ABOVE} goroutines); --focus ID draws one goroutine's neighbourhood; --all includes the runtime's own goroutines. `
+      + 'Interrupting returns what was read so far, marked partial.',
+    async run(cx) {
+      const s = cx.state.need('goroutine-graph');
+      const args = parseArgs(cx.args);
+      if (s.running) throw new UserError('TargetRunning', '`goroutine-graph` needs the target stopped', 'press interrupt or type `halt` first');
+      const progressId = `goroutine-graph-${Date.now()}-${Math.random()}`;
+      const started = Date.now();
+      let shown = false;
+      let lastUpdate = 0;
+      const progress = (message: string) => {
+        const now = Date.now();
+        if (shown && now - lastUpdate < 200) return; // at most five updates a second
+        lastUpdate = now;
+        const data = { 'text/plain': `goroutine-graph: ${message}…` };
+        if (!shown) cx.out.display(data, {}, progressId);
+        else cx.out.updateDisplay(progressId, data);
+        shown = true;
+      };
+      progress('reading goroutines');
+      const names = await s.runtimeNames();
+      const capture = await askDelve('goroutine-graph', () => captureWaits(s.query, names, { signal: cx.signal, progress }));
+      progress('analysing');
+      const graph = buildWaitGraph(capture);
+      const findings = findDeadlocksAndLeaks(graph, { incomplete: capture.partial || capture.unscanned.length > 0 });
+      let drawn = args.all ? graph : withoutRuntimeGoroutines(graph);
+      if (args.focus !== undefined) {
+        const around = focusOn(drawn, findings, args.focus);
+        if (!around) throw new UserError('UsageError', `goroutine-graph: there is no goroutine ${args.focus} to focus on`, '`goroutines` lists them; --all includes the runtime\'s own');
+        drawn = around;
+      }
+      const grouped = args.group || countGoroutines(drawn) > AUTO_GROUP_ABOVE;
+      if (grouped) drawn = groupGraph(drawn, findings);
+      const notes = [...capture.notes];
+      if (capture.unscanned.length > 0) notes.push(`the frames of ${capture.unscanned.length} goroutine(s) could not be read: findings are marked likely`);
+      if (!args.group && grouped) notes.push(`more than ${AUTO_GROUP_ABOVE} goroutines: drawn grouped (as --group); --focus ID draws one goroutine's neighbourhood`);
+      for (const g of capture.goroutines) if (g.problem && !g.runtimeInternal) notes.push(`goroutine ${g.id}: ${g.problem}`);
+      progress('drawing');
+      const bundle = await graphBundle({ graph, shown: drawn, findings, grouped, focus: args.focus, partial: capture.partial, notes });
+      if (shown) cx.out.updateDisplay(progressId, { 'text/plain': `goroutine-graph: ${capture.goroutines.length} goroutines read in ${((Date.now() - started) / 1000).toFixed(1)} s${capture.partial ? ' (interrupted: partial)' : ''}` });
+      return bundle;
+    },
+  },
+];

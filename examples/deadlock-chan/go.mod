@@ -1,0 +1,3 @@
+module example.com/deadlock-chan
+
+go 1.19

@@ -1,0 +1,3 @@
+module example.com/deadlock-mutex
+
+go 1.19

@@ -1,0 +1,3 @@
+module example.com/leak-timeout
+
+go 1.19

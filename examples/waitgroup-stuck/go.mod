@@ -1,0 +1,3 @@
+module example.com/waitgroup-stuck
+
+go 1.19

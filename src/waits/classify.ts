@@ -1,0 +1,43 @@
+// A goroutine's wait, classified from its status and wait reason in the target's own
+// words (Go's waitReasonStrings), so it holds across releases that renumber the reasons.
+import type { ObjectKind, WaitClass } from './types';
+
+export function waitClassOf(status: string, waitReason: string): WaitClass {
+  if (status === 'syscall') return 'external';
+  if (status !== 'waiting') return status === 'dead' || status === 'idle' ? 'runtime' : 'none';
+  const r = waitReason;
+  if (r === 'chan receive (nil chan)' || r === 'chan send (nil chan)' || r === 'select (no cases)') return 'forever';
+  if (r === 'chan receive' || r === 'chan send') return 'chan';
+  if (r === 'select') return 'select';
+  if (r === 'semacquire' || r.startsWith('sync.')) return 'sync';
+  if (r === 'sleep' || r === 'timer goroutine (idle)') return 'timer';
+  if (r === 'IO wait') return 'external';
+  if (/GC|garbage|finalizer|force gc|preempted|stopping the world|trace|debug call|panicwait|flushing|scavenge|wait for GC/i.test(r)) return 'runtime';
+  return 'unknown';
+}
+
+/** The sync frame whose receiver is the object waited on, outermost first wins. */
+export function syncObjectOf(fn: string): { kind: ObjectKind } | undefined {
+  if (/^sync\.\(\*RWMutex\)\./.test(fn)) return { kind: 'rwmutex' };
+  if (/^(internal\/)?sync\.\(\*Mutex\)\./.test(fn)) return { kind: 'mutex' };
+  if (/^sync\.\(\*WaitGroup\)\./.test(fn)) return { kind: 'waitgroup' };
+  if (/^sync\.\(\*Cond\)\./.test(fn)) return { kind: 'cond' };
+  return undefined;
+}
+
+/** Frames of the runtime and the sync package: their variables are the wait itself, not a way to wake it. */
+export function isMachineryFrame(fn: string): boolean {
+  return /^(runtime|sync|internal\/|sync\/atomic)[./]/.test(fn) || fn === '';
+}
+
+/** Goroutines the runtime starts for itself (as Go's own isSystemGoroutine sees them). */
+export function isRuntimeInternal(startFunction: string): boolean {
+  return startFunction.startsWith('runtime.') && startFunction !== 'runtime.main';
+}
+
+/** A function of Go's standard library: its package path's first element has no dot. */
+export function isStandardLibrary(fn: string): boolean {
+  const pkg = fn.replace(/\.[^/]*$/, '').replace(/\.\(.*$/, '');
+  const first = pkg.split('/')[0];
+  return pkg !== 'main' && !first.includes('.') && !fn.startsWith('main.');
+}

@@ -1,0 +1,181 @@
+// goroutine-graph against a real Delve and the examples with known answers, on every Go
+// toolchain installed. Goroutines are named by how they started (start function and go
+// statement), never by id, which differs between releases and runs.
+import * as path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { MimeBundle } from '../kernel/interpreter';
+import { DelveInterpreter } from '../src/interpreter';
+import { buildExample, repoRoot, toolchains } from './helpers/go';
+import { RecordingContext } from './helpers/recording-context';
+import { ok, run, waitFor } from './helpers/cells';
+
+interface GraphJson {
+  kind: string;
+  nodes: { id: string; type: string; goroutine?: number; startFunction?: string; goStatement?: string; count?: number; goroutines?: number[] }[];
+  edges: { from: string; to: string; type: string }[];
+  deadlocks: { goroutines: number[]; objects: string[]; confidence: string; blockedBehind: number[] }[];
+  leaks: { goroutine: number; object: string; reason: string; confidence: string }[];
+  grouped: boolean;
+  partial: boolean;
+}
+
+async function graph(it: DelveInterpreter, args = ''): Promise<{ json: GraphJson; bundle: MimeBundle }> {
+  const bundle = await ok(it, `goroutine-graph ${args}`);
+  const json = bundle['application/json'] as GraphJson;
+  assert.is(json.kind, 'goroutine-graph');
+  assert.match(String(bundle['image/svg+xml']), /^<svg[\s\S]*<\/svg>\s*$/);
+  assert.match(String(bundle['text/vnd.graphviz']), /^digraph waits \{/);
+  return { json, bundle };
+}
+
+/** `main.transfer main.go:37`: how a goroutine started, stable across runs and releases. */
+function identity(json: GraphJson, id: number): string {
+  const node = json.nodes.find((n) => n.type === 'goroutine' && (n.goroutine === id || n.goroutines?.includes(id)));
+  assert.ok(node, `goroutine ${id} is drawn`);
+  return `${node!.startFunction} ${path.basename(node!.goStatement ?? '')}`;
+}
+
+function identities(json: GraphJson, ids: number[]): string[] {
+  return ids.map((id) => identity(json, id)).sort();
+}
+
+/** Runs `continue` until the program prints "ready" (or for MS), then interrupts it. */
+async function continueUntilReady(it: DelveInterpreter, ms?: number): Promise<void> {
+  const ctx = new RecordingContext();
+  const pending = it.execute('continue', ctx);
+  if (ms === undefined) assert.ok(await waitFor(() => ctx.text('stdout').includes('ready'), 60_000), 'the program printed ready');
+  await new Promise((r) => setTimeout(r, ms ?? 100));
+  it.interrupt();
+  const outcome = await pending;
+  assert.is(outcome.status, 'error'); // Interrupted: the target is halted where it was
+}
+
+async function withExample(name: string, tc: { name: string; go: string }, body: (it: DelveInterpreter) => Promise<void>, args = ''): Promise<void> {
+  const binary = buildExample(name, tc);
+  const it = new DelveInterpreter({ stream() {} }, path.join(repoRoot, 'examples', name));
+  try {
+    await ok(it, `exec ${binary}${args ? ' -- ' + args : ''}`);
+    await body(it);
+  } finally {
+    await it.shutdown(false);
+  }
+}
+
+for (const tc of toolchains()) {
+  const test = suite(`goroutine-graph (${tc.name})`);
+
+  test('deadlock-mutex: the lock-order cycle between two mutexes passed as arguments', async () => {
+    await withExample('deadlock-mutex', tc, async (it) => {
+      await ok(it, 'break main.deadlocked');
+      await ok(it, 'continue');
+      const { json, bundle } = await graph(it);
+      assert.is(json.deadlocks.length, 1);
+      const d = json.deadlocks[0];
+      assert.equal(identities(json, d.goroutines), ['main.transfer main.go:37', 'main.transfer main.go:38']);
+      assert.equal(d.objects.map((o) => o.split(' ')[0]), ['mutex', 'mutex']);
+      assert.is(d.confidence, 'likely'); // the runtime records no mutex holder
+      assert.equal(json.leaks, []);
+      assert.match(String(bundle['text/plain']), /deadlock 1 \(likely\)/);
+      assert.match(String(bundle['text/plain']), /main\.transfer \(deadlock-mutex\/main\.go:24\) (from|to)\.mu/);
+      assert.match(String(bundle['text/vnd.graphviz']), /shape=octagon/);
+
+      const focused = await graph(it, `--focus ${d.goroutines[0]}`);
+      assert.equal(focused.json.nodes.filter((n) => n.type === 'goroutine').map((n) => n.goroutine).sort(), [...d.goroutines].sort());
+      assert.ok(focused.json.nodes.every((n) => n.type === 'goroutine' || n.type === 'mutex'));
+    });
+  });
+
+  test('deadlock-chan: a cycle between two channels', async () => {
+    await withExample('deadlock-chan', tc, async (it) => {
+      await ok(it, 'break main.deadlocked');
+      await ok(it, 'continue');
+      const { json } = await graph(it);
+      assert.equal(json.deadlocks.map((d) => identities(json, d.goroutines)), [['main.relay main.go:23', 'main.relay main.go:24']]);
+      assert.is(json.deadlocks[0].confidence, 'certain');
+      assert.equal(json.deadlocks[0].objects.map((o) => o.split(' ')[0]), ['chan', 'chan']);
+      assert.equal(json.leaks, []);
+    });
+  });
+
+  test('waitgroup-stuck: the waiter and its workers wait on each other', async () => {
+    await withExample('waitgroup-stuck', tc, async (it) => {
+      await ok(it, 'break main.stuck');
+      await ok(it, 'continue');
+      const { json } = await graph(it);
+      assert.equal(json.deadlocks.map((d) => identities(json, d.goroutines)), [['main.batch main.go:44', 'main.worker main.go:25', 'main.worker main.go:25', 'main.worker main.go:25']]);
+      assert.equal(json.deadlocks[0].objects.map((o) => o.split(' ')[0]).sort(), ['chan', 'waitgroup']);
+      assert.equal(json.leaks, []);
+
+      const grouped = await graph(it, '--group');
+      assert.ok(grouped.json.grouped);
+      const workers = grouped.json.nodes.find((n) => n.count === 3);
+      assert.ok(workers, 'the three workers drawn as one node');
+      assert.equal(grouped.json.deadlocks, json.deadlocks); // findings do not depend on drawing
+    });
+  });
+
+  test('leak-timeout: the workers of timed-out lookups, blocked sending to nobody', async () => {
+    await withExample('leak-timeout', tc, async (it) => {
+      await ok(it, 'break main.leaked');
+      await ok(it, 'continue');
+      const { json, bundle } = await graph(it);
+      assert.equal(json.deadlocks, []);
+      assert.equal(identities(json, json.leaks.map((l) => l.goroutine)), ['main.lookup.func1 main.go:22', 'main.lookup.func1 main.go:22', 'main.lookup.func1 main.go:22']);
+      for (const l of json.leaks) {
+        assert.match(l.object, /^chan 0x/);
+        assert.match(l.reason, /reached by no other goroutine and no package variable/);
+      }
+      // The heartbeat waits on its ticker's channel: a timer wakes it, not a leak.
+      assert.match(String(bundle['text/vnd.graphviz']), /timer/);
+    });
+  });
+
+  for (const [name, stop] of [['pipeline', 'main.observe'], ['workerpool', 'main.handled']]) {
+    test(`${name}: healthy, halted at several points, no finding`, async () => {
+      await withExample(name, tc, async (it) => {
+        await ok(it, `break ${stop}`);
+        for (let i = 0; i < 3; i++) {
+          await ok(it, 'continue');
+          const { json } = await graph(it);
+          assert.equal([json.deadlocks, json.leaks], [[], []], `at stop ${i + 1}`);
+          assert.ok(json.nodes.some((n) => n.type === 'chan'));
+        }
+        await ok(it, 'clearall');
+        for (const ms of [150, 400]) {
+          await continueUntilReady(it, ms);
+          const { json } = await graph(it);
+          assert.equal([json.deadlocks, json.leaks], [[], []], `interrupted after ${ms} ms`);
+        }
+      });
+    });
+  }
+
+  test('many: 10,000 goroutines, grouped automatically, no false alarm; interrupt returns a partial graph', async () => {
+    await withExample('many', tc, async (it) => {
+      await continueUntilReady(it);
+      const ctx = new RecordingContext();
+      const { outcome, data } = await run(it, 'goroutine-graph', ctx);
+      if (outcome.status !== 'ok') assert.unreachable(`${outcome.ename}: ${outcome.evalue}`);
+      const json = data['application/json'] as GraphJson;
+      assert.ok(json.grouped, 'grouped without --group: too many to read');
+      assert.ok(json.nodes.length < 40, `${json.nodes.length} nodes`);
+      assert.equal([json.deadlocks, json.leaks], [[], []]);
+      const counts = json.nodes.filter((n) => n.type === 'goroutine').map((n) => n.count ?? 1);
+      assert.ok(counts.reduce((a, b) => a + b, 0) >= 10000);
+      assert.ok(counts.filter((c) => c === 2500).length >= 3, `groups of 2,500: ${counts}`);
+      assert.ok(ctx.displays.some((d) => d.displayId) && ctx.updates.length > 0, 'progress shown in the cell');
+
+      const partialCtx = new RecordingContext();
+      const pending = run(it, 'goroutine-graph --group', partialCtx);
+      await new Promise((r) => setTimeout(r, 400));
+      it.interrupt();
+      const partial = await pending;
+      if (partial.outcome.status !== 'ok') assert.unreachable(`${partial.outcome.ename}: ${partial.outcome.evalue}`);
+      assert.ok((partial.data['application/json'] as GraphJson).partial);
+      assert.match(String(partial.data['text/plain']), /PARTIAL/);
+    }, '-n 10000');
+  });
+
+  test.run();
+}

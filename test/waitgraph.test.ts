@@ -1,0 +1,206 @@
+// The wait-for graph analyses on hand-made captures, without Delve.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { findDeadlocksAndLeaks } from '../src/analyses/waitgraph/findings';
+import { buildWaitGraph } from '../src/analyses/waitgraph/graph';
+import { stronglyConnected } from '../src/analyses/waitgraph/scc';
+import { focusOn, groupGraph, withoutRuntimeGoroutines } from '../src/analyses/waitgraph/view';
+import { graphBundle, graphDot, type GraphView } from '../src/render/graph';
+import { Kind, type Variable } from '../src/rpc/api';
+import { isStandardLibrary, waitClassOf } from '../src/waits/classify';
+import { reachedAddresses } from '../src/waits/reach';
+import type { CapturedGoroutine, FrameReference, ObjectKind, WaitCapture, WaitClass } from '../src/waits/types';
+
+const CH1 = 0xc000010000, CH2 = 0xc000010100, MU1 = 0xc000020000, MU2 = 0xc000020010, WG = 0xc000030000;
+
+function g(id: number, waitClass: WaitClass, objects: [ObjectKind, number][] = [], over: Partial<CapturedGoroutine> = {}): CapturedGoroutine {
+  const reason: Record<string, string> = { chan: 'chan receive', select: 'select', sync: 'semacquire', timer: 'sleep', forever: 'chan receive (nil chan)' };
+  return {
+    id, status: waitClass === 'none' ? 'running' : 'waiting', waitReason: reason[waitClass] ?? '', startFunction: `main.f${id}`, goStatement: `/app/main.go:${id}`,
+    function: `main.f${id}`, file: '/app/main.go', line: id, frames: [{ function: `main.f${id}`, file: '/app/main.go', line: id }],
+    runtimeInternal: false, waitClass, objects: objects.map(([kind, address]) => ({ address, kind, type: '', evidence: 'test' })), ...over,
+  };
+}
+
+function ref(goroutine: number, address: number, variable = 'v'): FrameReference {
+  return { goroutine, address, frame: 0, function: `main.f${goroutine}`, file: '/app/main.go', line: goroutine, variable };
+}
+
+function capture(goroutines: CapturedGoroutine[], references: FrameReference[] = [], over: Partial<WaitCapture> = {}): WaitCapture {
+  return { goroutines, references, packageReferences: [], timerChannels: [], unscanned: [], partial: false, notes: [], ...over };
+}
+
+function analyse(c: WaitCapture) {
+  const graph = buildWaitGraph(c);
+  return { graph, findings: findDeadlocksAndLeaks(graph, { incomplete: c.partial || c.unscanned.length > 0 }) };
+}
+
+test('a lock-order cycle between two mutexes is a deadlock of likely confidence (holders are guessed)', () => {
+  // 1 holds MU1 (reaches it) and waits on MU2; 2 holds MU2 and waits on MU1. Both reach both.
+  const { findings } = analyse(capture([g(1, 'sync', [['mutex', MU2]]), g(2, 'sync', [['mutex', MU1]]), g(3, 'timer')], [
+    ref(1, MU1, 'from.mu'), ref(1, MU2, 'to.mu'), ref(2, MU2, 'from.mu'), ref(2, MU1, 'to.mu'),
+  ]));
+  assert.is(findings.deadlocks.length, 1);
+  assert.equal(findings.deadlocks[0].goroutines, [1, 2]);
+  assert.equal(findings.deadlocks[0].objects.sort(), ['mutex 0xc000020000', 'mutex 0xc000020010']);
+  assert.is(findings.deadlocks[0].confidence, 'likely');
+  assert.ok(findings.deadlocks[0].edges.some((e) => e.type === 'holds' && e.evidence.includes('from.mu')));
+  assert.equal(findings.leaks, []);
+});
+
+test('a cycle between two channels is a certain deadlock; a waiter never wakes its own channel', () => {
+  const { graph, findings } = analyse(capture([g(1, 'chan', [['chan', CH1]]), g(2, 'chan', [['chan', CH2]])], [
+    ref(1, CH1, 'in'), ref(1, CH2, 'out'), ref(2, CH2, 'in'), ref(2, CH1, 'out'),
+  ]));
+  assert.equal(findings.deadlocks.map((d) => [d.goroutines, d.confidence]), [[[1, 2], 'certain']]);
+  assert.not.ok(graph.edges.some((e) => e.from === 'chan 0xc000010000' && e.to === 'g1'), 'g1 waits on CH1: it cannot wake it');
+});
+
+test('a healthy pipeline whose stages wait on each other while the source sleeps: no finding', () => {
+  // 1 sleeps and reaches CH1; 2 waits on CH1 and reaches CH2; 3 waits on CH2.
+  const { findings } = analyse(capture([g(1, 'timer'), g(2, 'chan', [['chan', CH1]]), g(3, 'chan', [['chan', CH2]])], [
+    ref(1, CH1), ref(2, CH1), ref(2, CH2), ref(3, CH2),
+  ]));
+  assert.equal(findings, { deadlocks: [], leaks: [] });
+});
+
+test('a channel nothing else reaches is a leak; one a package variable or a timer reaches is not', () => {
+  const leak = analyse(capture([g(1, 'chan', [['chan', CH1]])], [ref(1, CH1, 'result')]));
+  assert.equal(leak.findings.leaks.map((l) => [l.goroutine, l.object, l.confidence]), [[1, 'chan 0xc000010000', 'certain']]);
+  assert.match(leak.findings.leaks[0].reason, /reached by no other goroutine and no package variable/);
+  assert.equal(analyse(capture([g(1, 'chan', [['chan', CH1]])], [], { packageReferences: [{ address: CH1, variable: 'main.requests' }] })).findings.leaks, []);
+  assert.equal(analyse(capture([g(1, 'chan', [['chan', CH1]])], [], { timerChannels: [CH1] })).findings.leaks, []);
+  // Unreadable frames somewhere: the same finding, but only likely.
+  assert.is(analyse(capture([g(1, 'chan', [['chan', CH1]])], [], { unscanned: [7] })).findings.leaks[0].confidence, 'likely');
+});
+
+test('a nil channel or an empty select is a certain leak', () => {
+  const { findings } = analyse(capture([g(1, 'forever'), g(2, 'forever', [], { waitReason: 'select (no cases)' })]));
+  assert.equal(findings.leaks.map((l) => [l.goroutine, l.object, l.confidence]), [[1, 'chan nil g1', 'certain'], [2, 'select g2', 'certain']]);
+});
+
+test('a select is woken when any case can be: a live case keeps it out of the findings', () => {
+  const alive = analyse(capture([g(1, 'select', [['chan', CH1], ['chan', CH2]]), g(2, 'none')], [ref(2, CH2)]));
+  assert.equal(alive.findings, { deadlocks: [], leaks: [] });
+  const dead = analyse(capture([g(1, 'select', [['chan', CH1], ['chan', CH2]])]));
+  assert.equal(dead.findings.leaks.map((l) => l.object), ['select g1']);
+});
+
+test('a WaitGroup whose workers wait on a channel only the waiter would close: one deadlock of all four', () => {
+  const { findings } = analyse(capture([
+    g(1, 'sync', [['waitgroup', WG]]), g(2, 'chan', [['chan', CH1]]), g(3, 'chan', [['chan', CH1]]), g(4, 'chan', [['chan', CH1]]),
+  ], [ref(1, WG, 'wg'), ref(1, CH1, 'jobs'), ...[2, 3, 4].flatMap((w) => [ref(w, WG, 'wg'), ref(w, CH1, 'jobs')])]));
+  assert.equal(findings.deadlocks.map((d) => d.goroutines), [[1, 2, 3, 4]]);
+  assert.equal(findings.leaks, []);
+});
+
+test('goroutines waiting only on a deadlocked one are blocked behind it, not leaks', () => {
+  const { findings } = analyse(capture([g(1, 'chan', [['chan', CH1]]), g(2, 'chan', [['chan', CH2]]), g(3, 'sync', [['waitgroup', WG]])], [
+    ref(1, CH1), ref(1, CH2), ref(2, CH2), ref(2, CH1), ref(1, WG, 'wg'),
+  ]));
+  assert.equal(findings.deadlocks.map((d) => [d.goroutines, d.blockedBehind]), [[[1, 2], [3]]]);
+  assert.equal(findings.leaks, []);
+});
+
+test('the runtime\'s own goroutines are never findings and are drawn only with --all', () => {
+  const c = capture([g(1, 'chan', [['chan', CH1]], { runtimeInternal: true, startFunction: 'runtime.runfinq' }), g(2, 'none')]);
+  const { graph, findings } = analyse(c);
+  assert.equal(findings, { deadlocks: [], leaks: [] });
+  assert.equal(withoutRuntimeGoroutines(graph).nodes.map((n) => n.id), ['g2']);
+});
+
+test('--group merges goroutines with the same status, wait reason and stack, and their objects', () => {
+  const workers = [2, 3, 4, 5].map((id) => g(id, 'chan', [['chan', CH1]], { frames: [{ function: 'main.worker', file: '/app/main.go', line: 9 }] }));
+  const { graph, findings } = analyse(capture([g(1, 'timer'), ...workers], [ref(1, CH1, 'jobs')]));
+  const grouped = groupGraph(graph, findings);
+  const group = grouped.nodes.find((n) => n.type === 'goroutine' && n.count === 4);
+  assert.ok(group, 'one node for the four workers');
+  assert.equal(grouped.edges.find((e) => e.from === group!.id)?.count, 4);
+  assert.is(grouped.nodes.length, 3); // the feeder, the workers, the channel
+});
+
+test('--focus keeps one goroutine, its objects, their neighbours, and its deadlock', () => {
+  const { graph, findings } = analyse(capture([g(1, 'chan', [['chan', CH1]]), g(2, 'chan', [['chan', CH2]]), g(3, 'timer'), g(4, 'chan', [['chan', 0xc0000f0000]])], [
+    ref(1, CH1), ref(1, CH2), ref(2, CH2), ref(2, CH1), ref(3, 0xc0000f0000),
+  ]));
+  const around = focusOn(graph, findings, 1)!;
+  assert.equal(around.nodes.map((n) => n.id).sort(), ['chan 0xc000010000', 'chan 0xc000010100', 'g1', 'g2']);
+  assert.is(focusOn(graph, findings, 99), undefined);
+});
+
+test('strongly connected components: cycles, self-contained nodes, deep chains', () => {
+  const edges: Record<string, string[]> = { a: ['b'], b: ['c'], c: ['a', 'd'], d: [] };
+  const sccs = stronglyConnected(Object.keys(edges), (n) => edges[n]).map((c) => c.sort().join(''));
+  assert.equal(sccs.sort(), ['abc', 'd']);
+  const chain = Array.from({ length: 50000 }, (_, i) => String(i));
+  assert.is(stronglyConnected(chain, (n) => (Number(n) + 1 < chain.length ? [String(Number(n) + 1)] : [])).length, 50000);
+});
+
+test('waits are classified from the target\'s own words', () => {
+  assert.is(waitClassOf('waiting', 'chan receive'), 'chan');
+  assert.is(waitClassOf('waiting', 'select'), 'select');
+  assert.is(waitClassOf('waiting', 'semacquire'), 'sync');
+  assert.is(waitClassOf('waiting', 'sync.Mutex.Lock'), 'sync');
+  assert.is(waitClassOf('waiting', 'chan send (nil chan)'), 'forever');
+  assert.is(waitClassOf('waiting', 'sleep'), 'timer');
+  assert.is(waitClassOf('waiting', 'IO wait'), 'external');
+  assert.is(waitClassOf('syscall', ''), 'external');
+  assert.is(waitClassOf('waiting', 'GC worker (idle)'), 'runtime');
+  assert.is(waitClassOf('runnable', ''), 'none');
+  assert.ok(isStandardLibrary('time.Sleep') && isStandardLibrary('net/http.(*conn).serve'));
+  assert.not.ok(isStandardLibrary('main.worker') || isStandardLibrary('example.com/app/pool.(*Pool).run'));
+});
+
+function v(over: Partial<Variable>): Variable {
+  return { name: '', addr: 0, onlyAddr: false, type: '', realType: '', flags: 0, kind: 0, value: '', len: 0, cap: 0, children: null, base: 0, unreadable: '', ...over };
+}
+
+test('what a variable reaches: channels, pointers, fields one or two pointers away; not what is not live', () => {
+  const account = v({ name: 'from', kind: Kind.Ptr, value: String(MU1), children: [v({ kind: Kind.Struct, addr: MU1, children: [
+    v({ name: 'mu', kind: Kind.Struct, addr: MU1 }), v({ name: 'jobs', kind: Kind.Chan, base: CH1 }),
+  ] })] });
+  const seen: [number, string][] = [];
+  reachedAddresses(account, (a, p) => seen.push([a, p]));
+  assert.ok(seen.some(([a, p]) => a === MU1 && p === 'from.mu'));
+  assert.ok(seen.some(([a, p]) => a === CH1 && p === 'from.jobs'));
+  const dead: [number, string][] = [];
+  reachedAddresses(v({ name: 'c', kind: Kind.Chan, base: CH1, unreadable: 'could not find loclist entry' }), (a, p) => dead.push([a, p]));
+  assert.equal(dead, []);
+});
+
+test('the rendering: shapes by kind, red cycles, orange leaks, and the CONTRACT\'s JSON', async () => {
+  const { graph, findings } = analyse(capture([g(1, 'sync', [['mutex', MU2]]), g(2, 'sync', [['mutex', MU1]]), g(3, 'chan', [['chan', CH1]])], [
+    ref(1, MU1), ref(1, MU2), ref(2, MU2), ref(2, MU1),
+  ]));
+  const view: GraphView = { graph, shown: graph, findings, grouped: false, partial: false, notes: [] };
+  const dot = graphDot(view);
+  assert.match(dot, /"mutex 0xc000020000" \[shape=octagon/);
+  assert.match(dot, /"chan 0xc000010000" \[shape=cds/);
+  assert.match(dot, /"g1" \[shape=box[^\n]*color="#c62828"/);
+  assert.match(dot, /"g3" \[shape=box[^\n]*color="#e65100"/);
+  const bundle = await graphBundle(view);
+  assert.match(String(bundle['image/svg+xml']), /^<svg/);
+  assert.is(bundle['text/vnd.graphviz'], dot);
+  const json = bundle['application/json'] as { kind: string; nodes: { id: string; type: string; goroutine?: number }[]; edges: { from: string; to: string; type: string }[]; deadlocks: { goroutines: number[]; objects: string[] }[]; leaks: { goroutine: number; object: string; reason: string }[] };
+  assert.is(json.kind, 'goroutine-graph');
+  assert.ok(json.nodes.every((n) => n.id && n.type));
+  assert.ok(json.edges.every((e) => e.from && e.to && e.type));
+  assert.equal(json.deadlocks.map((d) => d.goroutines), [[1, 2]]);
+  assert.equal(json.leaks.map((l) => [l.goroutine, l.object]), [[3, 'chan 0xc000010000']]);
+  assert.match(String(bundle['text/plain']), /deadlock 1 \(likely\)/);
+  assert.match(String(bundle['text/html']), /<svg[\s\S]*<table/);
+});
+
+test('500 nodes lay out and render (compact labels)', async () => {
+  const gs = Array.from({ length: 250 }, (_, i) => g(i + 1, 'chan', [['chan', CH1 + (i + 1) * 0x100]], { frames: [{ function: `main.f${i % 7}`, file: '/app/main.go', line: i }] }));
+  const refs = gs.map((x, i) => ref(((i + 1) % 250) + 1, x.objects[0].address));
+  const { graph, findings } = analyse(capture(gs, refs));
+  assert.is(graph.nodes.length, 500);
+  const started = Date.now();
+  const bundle = await graphBundle({ graph, shown: graph, findings, grouped: false, partial: false, notes: [] });
+  assert.match(String(bundle['image/svg+xml']), /<svg width="\d+pt"/);
+  assert.ok(Date.now() - started < 60_000);
+  assert.is(findings.deadlocks.length, 1); // a ring of 250
+});
+
+test.run();
