@@ -1,4 +1,87 @@
-// The stackdiff analysis commands (see its issue); filled in by its own change.
-import type { Command } from './command';
+// stackdiff: capture every goroutine's stack under a name (`stackdiff snapshot NAME`), list
+// the captures, and diff two of them (`stackdiff A B`).
+import type { MimeBundle } from '../../kernel/interpreter';
+import { diffCaptures, foldStacks, type MatchBy } from '../analyses/stackdiff';
+import { captureStacks } from '../capture/capture-stacks';
+import type { Capture, CaptureMethod, CaptureProgress } from '../capture/capture';
+import { splitWords } from '../cell';
+import { UserError, usage } from '../errors';
+import { captureListBundle, progressBundle, snapshotBundle, stackdiffBundle } from '../render/stackdiff';
+import { askDelve } from '../state';
+import type { Command, CommandContext } from './command';
 
-export const stackdiffCommands: Command[] = [];
+const USAGE = 'stackdiff snapshot NAME [--delve] | stackdiff A B [--by-id|--by-identity] | stackdiff list';
+const NAME = /^[A-Za-z0-9_.:-]+$/;
+const RESERVED = new Set(['snapshot', 'list']);
+/** Progress updates at most this often: a 10,000-goroutine capture would flood the notebook. */
+const PROGRESS_EVERY_MS = 250;
+
+async function snapshot(cx: CommandContext, words: string[]): Promise<MimeBundle> {
+  const flags = words.filter((w) => w.startsWith('--'));
+  const names = words.filter((w) => !w.startsWith('--'));
+  if (names.length !== 1 || flags.some((f) => f !== '--delve' && f !== '--memory')) throw usage('stackdiff', USAGE, 'snapshot takes one NAME (and --delve or --memory)');
+  const name = names[0];
+  if (!NAME.test(name) || RESERVED.has(name)) throw usage('stackdiff', USAGE, `\`${name}\` cannot name a capture (letters, digits, _ . : - only; not \`snapshot\` or \`list\`)`);
+  const s = cx.state.need('stackdiff snapshot');
+  if (s.running) throw new UserError('TargetRunning', '`stackdiff snapshot` needs a stopped target', 'stop it first (`halt`, or the interrupt button), then take the capture');
+  const method: CaptureMethod | 'auto' = flags.includes('--delve') ? 'delve' : flags.includes('--memory') ? 'memory' : 'auto';
+
+  const displayId = `stackdiff-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  cx.out.display(progressBundle(name, { phase: 'goroutines', done: 0, total: 0 }), {}, displayId);
+  let lastUpdate = 0;
+  const onProgress = (p: CaptureProgress) => {
+    const now = Date.now();
+    if (now - lastUpdate < PROGRESS_EVERY_MS && p.done < p.total) return;
+    lastUpdate = now;
+    cx.out.updateDisplay(displayId, progressBundle(name, p));
+  };
+  const taken = await askDelve(`stackdiff snapshot ${name}`, () => captureStacks(s, { name, method, signal: cx.signal, onProgress })).catch((err) => {
+    if (err instanceof Error && /^cannot capture from memory/.test(err.message)) throw new UserError('UsageError', err.message, 'leave out --memory: the capture then goes through Delve');
+    throw err;
+  });
+  const capture = taken.capture;
+  const replaced = cx.state.captures.put(capture) !== undefined;
+  const bundle = snapshotBundle(capture, foldStacks(capture), { replaced, fallbackReason: taken.fallbackReason });
+  cx.out.updateDisplay(displayId, { 'text/plain': String(bundle['text/plain']).split('\n')[0] });
+  return bundle;
+}
+
+function captureNamed(cx: CommandContext, name: string): Capture {
+  const c = cx.state.captures.get(name);
+  if (c) return c;
+  const known = cx.state.captures.names();
+  throw new UserError('UsageError', `there is no capture named \`${name}\``, known.length ? `captures: ${known.join(', ')}; \`stackdiff snapshot ${name}\` takes one` : `\`stackdiff snapshot ${name}\` takes one`);
+}
+
+function diff(cx: CommandContext, words: string[]): MimeBundle {
+  const flags = words.filter((w) => w.startsWith('--'));
+  const names = words.filter((w) => !w.startsWith('--'));
+  if (names.length !== 2 || flags.some((f) => f !== '--by-id' && f !== '--by-identity') || flags.length > 1) throw usage('stackdiff', USAGE);
+  const matchBy: MatchBy | undefined = flags[0] === '--by-id' ? 'id' : flags[0] === '--by-identity' ? 'identity' : undefined;
+  return stackdiffBundle(diffCaptures(captureNamed(cx, names[0]), captureNamed(cx, names[1]), { matchBy }));
+}
+
+export const stackdiffCommands: Command[] = [
+  {
+    name: 'stackdiff', aliases: [], group: 'analyses', completes: 'nothing',
+    usage: USAGE,
+    summary: 'Capture every goroutine\'s stack under a name; show how two captures differ.',
+    details:
+      '`stackdiff snapshot NAME` captures every goroutine (id, status, wait reason, start function, go statement, labels, ' +
+      'stack bounds, every frame) and keeps it for the kernel\'s lifetime, across sessions; on a local process or a core it reads ' +
+      'memory and the binary\'s function table, --delve asks Delve for every stack instead. The interrupt button stops a capture ' +
+      'and keeps it, marked partial. `stackdiff A B` shows which goroutines appeared, vanished or changed (common frames from ' +
+      'the root, frames deeper or shallower, stack bytes grown or shrunk by copying); goroutines with the same stacks fold into ' +
+      'one row. Captures of one process are matched by goroutine id, of different processes (a core and a live run) by start ' +
+      'function and go statement; --by-id or --by-identity chooses. `stackdiff list` lists the captures.',
+    async run(cx) {
+      const words = splitWords(cx.args);
+      if (words[0] === 'snapshot') return snapshot(cx, words.slice(1));
+      if (words[0] === 'list') {
+        if (words.length > 1) throw usage('stackdiff', USAGE, '`stackdiff list` takes no arguments');
+        return captureListBundle(cx.state.captures.all());
+      }
+      return diff(cx, words);
+    },
+  },
+];

@@ -22,6 +22,8 @@ export interface CommandIn {
 export interface CommandOut { State: DebuggerState }
 export interface FindLocationIn { Scope: EvalScope; Loc: string; IncludeNonExecutableLines?: boolean }
 export interface FindLocationOut { Locations: Location[] }
+export interface DisassembleIn { Scope: EvalScope; StartPC: number; EndPC: number; /** 0 Intel, 1 GNU, 2 Go */ Flavour: number }
+export interface AsmInstruction { Text: string; Loc?: Location | null; DestLoc?: Location | null; PC?: number; AtPC?: boolean }
 export interface CreateBreakpointIn { Breakpoint: Partial<Breakpoint> & { addrs?: number[] } }
 export interface BreakpointOut { Breakpoint: Breakpoint }
 
@@ -106,6 +108,9 @@ export class DelveClient {
   async examineMemory(input: { Address: number; Length: number }): Promise<Buffer> {
     const out = await this.rpc.call<{ Mem: string | null }>('ExamineMemory', input);
     return Buffer.from(out.Mem ?? '', 'base64');
+  }
+  async disassemble(input: DisassembleIn): Promise<AsmInstruction[]> {
+    return (await this.rpc.call<{ Disassemble: AsmInstruction[] | null }>('Disassemble', input)).Disassemble ?? [];
   }
   async processPid(): Promise<number> {
     return (await this.rpc.call<{ Pid: number }>('ProcessPid', {})).Pid;

@@ -1,0 +1,3 @@
+module example.com/stackdiff
+
+go 1.19

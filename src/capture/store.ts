@@ -1,0 +1,28 @@
+// Captures by name, for the kernel's lifetime: they outlive sessions, so a capture of a
+// core dump and one of a live run can be compared.
+import type { Capture } from './capture';
+
+export class CaptureStore {
+  private readonly byName = new Map<string, Capture>();
+
+  /** Keeps CAPTURE under its name; returns the capture it replaced, if any. */
+  put(capture: Capture): Capture | undefined {
+    const old = this.byName.get(capture.name);
+    this.byName.delete(capture.name); // a replaced name moves to the end of the list
+    this.byName.set(capture.name, capture);
+    return old;
+  }
+
+  get(name: string): Capture | undefined {
+    return this.byName.get(name);
+  }
+
+  /** In the order they were taken. */
+  all(): Capture[] {
+    return [...this.byName.values()];
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+}
