@@ -9,6 +9,7 @@ need_apt=()
 command -v go >/dev/null || [ -x /usr/lib/go-1.19/bin/go ] || need_apt+=(golang-go)
 command -v dlv >/dev/null || need_apt+=(delve)
 command -v gdb >/dev/null || need_apt+=(gdb)
+command -v gcc >/dev/null || need_apt+=(gcc)
 /usr/bin/python3 -c 'import jupyter_client' 2>/dev/null || need_apt+=(jupyter-client)
 /usr/bin/python3 -c 'import nbclient' 2>/dev/null || need_apt+=(python3-nbclient)
 [ -x /usr/bin/jupyter-nbconvert ] || need_apt+=(jupyter-nbconvert)
@@ -51,3 +52,6 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
 fi
+
+# memwatch's PAGEMAP_SCAN helper (an ioctl Node cannot make); without it, plain pagemap reads.
+bash src/pages/build-pagemap-scan.sh || echo "setup: PAGEMAP_SCAN helper not built; memwatch uses plain pagemap reads"
