@@ -5,12 +5,17 @@ import type { EvalScope } from './rpc/api';
 import { Session, type SessionSpec } from './session/session';
 import { LaunchError, type OutputSink } from './session/launch';
 import { noSession, UserError } from './errors';
+import type { MemSnapshot } from './analyses/memwatch/snapshot';
+import { CaptureStore } from './capture/store';
 
 export class DebugState {
   session: Session | undefined;
   /** -1: the current goroutine (Delve's selected one). */
   goroutineId = -1;
   frame = 0;
+  memSnapshots = new Map<string, MemSnapshot>(); // memwatch snapshots by name, for `memwatch diff`
+  /** stackdiff's captures: they outlive sessions (a core's against a live run's). */
+  readonly captures = new CaptureStore();
 
   constructor(readonly cwd: string, readonly output: OutputSink) {}
 

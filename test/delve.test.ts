@@ -6,43 +6,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ExecuteOutcome, MimeBundle } from '../kernel/interpreter';
 import { DelveInterpreter } from '../src/interpreter';
 import { buildExample, makeCoreDump, processesMatching, repoRoot, toolchains } from './helpers/go';
-import { RecordingContext } from './helpers/recording-context';
+import { fails, ok, rowsOf, run, waitFor } from './helpers/cells';
 
 const ordersDir = path.join(repoRoot, 'examples', 'orders');
-
-async function run(it: DelveInterpreter, code: string): Promise<{ outcome: ExecuteOutcome; ctx: RecordingContext; data: MimeBundle }> {
-  const ctx = new RecordingContext();
-  const outcome = await it.execute(code, ctx);
-  const data = outcome.status === 'ok' && outcome.result ? outcome.result.data : {};
-  return { outcome, ctx, data };
-}
-
-async function ok(it: DelveInterpreter, code: string): Promise<MimeBundle> {
-  const { outcome, data } = await run(it, code);
-  if (outcome.status !== 'ok') assert.unreachable(`${code}: ${outcome.ename}: ${outcome.evalue}`);
-  return data;
-}
-
-async function fails(it: DelveInterpreter, code: string): Promise<{ ename: string; evalue: string; traceback: string[] }> {
-  const { outcome } = await run(it, code);
-  if (outcome.status !== 'error') throw new assert.Assertion({ message: `${code} should fail`, operator: 'fails', expects: 'error', actual: outcome.status, generated: false });
-  return outcome;
-}
-
-function rowsOf(data: MimeBundle): Record<string, unknown>[] {
-  return (data['application/vnd.dataresource+json'] as { data: Record<string, unknown>[] }).data;
-}
-
-function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const started = Date.now();
-    const tick = () => (cond() ? resolve(true) : Date.now() - started > ms ? resolve(false) : setTimeout(tick, 50));
-    tick();
-  });
-}
 
 for (const tc of toolchains()) {
   const test = suite(`delve (${tc.name})`);

@@ -59,14 +59,16 @@ export const stackCommands: Command[] = [
       const rest = words.filter((w) => w !== '-full');
       if (rest.length > 1 || (rest[0] !== undefined && !/^\d+$/.test(rest[0]))) throw usage('stack', this.usage);
       const depth = rest[0] ? Number(rest[0]) : DEFAULT_DEPTH;
-      const frames = await framesOf(cx, depth, full);
+      // Delve answers up to DEPTH+1 frames: one more than asked says the stack goes on.
+      const answered = await framesOf(cx, depth, full);
+      const truncated = answered.length > depth;
+      const frames = answered.slice(0, depth);
       const rows = frames.map((f, i) => ({ ...frameRow(f, i), ...(full ? { args: variablesText(f.Arguments), locals: variablesText(f.Locals) } : {}) }));
       const columns: Column[] = [
         { name: 'frame', type: 'integer' }, { name: 'function', type: 'string' }, { name: 'file', type: 'string' },
         { name: 'line', type: 'integer' }, { name: 'pc', type: 'string' },
         ...(full ? [{ name: 'args', type: 'string' as const }, { name: 'locals', type: 'string' as const }] : []),
       ];
-      const truncated = frames.length === depth && !frames[frames.length - 1]?.Bottom;
       const bundle = tableBundle({ columns, rows, marked: (r) => r.frame === cx.state.frame, title: truncated ? `first ${depth} frames (type \`stack ${depth * 4}\` for more)` : undefined });
       bundle['application/json'] = { kind: 'stack', goroutine: cx.state.goroutineId, frames: rows };
       return bundle;

@@ -68,6 +68,11 @@ export class JsonRpcConnection {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { method, timeoutMs, resolve: resolve as (r: unknown) => void, reject });
+      // Requests made in one tick go out in one write (thousands of pipelined Stacktraces).
+      if (!this.socket.writableCorked) {
+        this.socket.cork();
+        process.nextTick(() => this.socket.uncork());
+      }
       this.socket.write(JSON.stringify({ method: this.prefix + method, params: [params], id }) + '\n');
       if (this.pending.size === 1) this.armTimer();
     });

@@ -26,11 +26,14 @@ export function toolchains(): Toolchain[] {
 const buildDir = fs.mkdtempSync(path.join(os.tmpdir(), 'delve-kernel-test-'));
 process.on('exit', () => fs.rmSync(buildDir, { recursive: true, force: true }));
 
-/** Builds examples/NAME without optimizations, as `debug` does; returns the binary. */
-export function buildExample(name: string, toolchain: Toolchain = toolchains()[0]): string {
-  const out = path.join(buildDir, `${name}-${toolchain.name}`);
+/**
+ * Builds examples/NAME without optimizations, as `debug` does (or, with optimized, as
+ * `go build` does by default: inlined calls); returns the binary.
+ */
+export function buildExample(name: string, toolchain: Toolchain = toolchains()[0], opts: { optimized?: boolean } = {}): string {
+  const out = path.join(buildDir, `${name}-${toolchain.name}${opts.optimized ? '-optimized' : ''}`);
   if (!fs.existsSync(out)) {
-    execFileSync(toolchain.go, ['build', '-gcflags=all=-N -l', '-o', out, '.'], {
+    execFileSync(toolchain.go, ['build', ...(opts.optimized ? [] : ['-gcflags=all=-N -l']), '-o', out, '.'], {
       cwd: path.join(repoRoot, 'examples', name),
       env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' },
       stdio: ['ignore', 'ignore', 'inherit'],
