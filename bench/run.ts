@@ -43,7 +43,7 @@ async function benchStart(): Promise<void> {
 }
 
 /** A raw JSON-RPC client: one line out, one line back, as little code as can be. */
-async function rawDelve(binary: string): Promise<{ call(expr: string): Promise<void>; close(): void }> {
+async function rawDelve(binary: string): Promise<{ call(expr: string): Promise<void>; close(): Promise<void> }> {
   const dlv = spawn('dlv', ['exec', binary, '--headless', '--api-version=2', '--accept-multiclient', '--listen=127.0.0.1:0'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
   const port = await new Promise<number>((resolve) => {
     let out = '';
@@ -74,8 +74,10 @@ async function rawDelve(binary: string): Promise<{ call(expr: string): Promise<v
   await send('SetApiVersion', { APIVersion: 2 });
   return {
     call: (expr) => send('Eval', { Scope: { GoroutineID: -1, Frame: 0 }, Expr: expr, Cfg: { FollowPointers: true, MaxVariableRecurse: 1, MaxStringLen: 256, MaxArrayValues: 64, MaxStructFields: -1 } }),
-    close: () => {
+    close: async () => {
+      await send('Detach', { Kill: true }); // the target has a process group of its own
       socket.destroy();
+      dlv.stdout.destroy();
       try { process.kill(-dlv.pid!, 'SIGKILL'); } catch { /* gone */ }
     },
   };
@@ -106,7 +108,8 @@ async function benchPrint(): Promise<void> {
     console.log(`print 1+1: through the kernel ${a.toFixed(2)} ms (execute_request to execute_reply), straight to Delve ${b.toFixed(2)} ms (medians of ${CALLS})`);
     console.log(`  added ${(a - b).toFixed(2)} ms (goal: under 2 ms); ratio ${(a / b).toFixed(2)}x`);
   } finally {
-    raw.close();
+    await raw.close();
+    await k.shutdown().catch(() => undefined);
     await k.close();
   }
 }

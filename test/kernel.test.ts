@@ -107,4 +107,19 @@ test('a kernel killed with SIGTERM (jupyter_client\'s second step) cleans up too
   assert.equal(processesMatching(binary), []);
 });
 
+test('a kernel killed with SIGKILL leaves no dlv and no target behind', async () => {
+  const k = await start();
+  try {
+    // Stopped at a breakpoint, neither writes to its pipe to the dead kernel (which would end them by SIGPIPE).
+    await k.execute(`exec ${binary}\nbreak main.process\ncontinue`);
+    assert.ok(processesMatching(binary).length >= 2, 'dlv and the target run');
+    await k.kill('SIGKILL');
+  } finally {
+    await k.close();
+  }
+  const started = Date.now();
+  while (processesMatching(binary).length && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(processesMatching(binary), []);
+});
+
 test.run();

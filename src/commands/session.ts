@@ -132,7 +132,7 @@ export const sessionCommands: Command[] = [
       const s = cx.state.needLive('restart');
       if (!s.launchedTarget) throw new UserError('UsageError', `\`restart\` works for programs started with exec or debug; this session is \`${s.describe()}\``, 'use `detach` and start again');
       await askDelve('restart', () => s.query.restart());
-      s.pid = await askDelve('restart', () => s.query.processPid());
+      s.setPid(await askDelve('restart', () => s.query.processPid()));
       cx.state.resetScope();
       const st = await askDelve('state', () => s.query.state());
       const stop = stopLocation(st);

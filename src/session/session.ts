@@ -11,6 +11,7 @@ import { buildForDebugging } from './build';
 import { goVersionOfFile, isGoNewerThanDelve } from './go-version';
 import { cleanDelveLog, delveVersion, killGroup, launchDelve, LaunchError, type LaunchedDelve, type OutputSink } from './launch';
 import { loadRuntimeNames, type RuntimeNames } from './runtime-names';
+import { unwatch, watch } from './watchdog';
 
 export type SessionSpec =
   | { kind: 'debug'; target: string; args: string[] }
@@ -39,7 +40,7 @@ export class Session {
     readonly query: DelveClient,
     readonly control: DelveClient,
     readonly version: VersionInfo,
-    /** The target's process id; changes on restart. */
+    /** The target's process id; changes on restart (setPid). */
     public pid: number,
     readonly goVersion: string | undefined,
     private readonly dlv: LaunchedDelve | undefined,
@@ -48,6 +49,7 @@ export class Session {
     query.rpc.onClose((reason) => {
       if (!this.closing) this.lostReason ??= `the connection to Delve closed (${reason})`;
     });
+    if (dlv?.proc.pid) watch(dlv.proc.pid, this.launchedTarget ? pid : 0);
     dlv?.exited.then((how) => {
       if (this.closing) return;
       this.lostReason = `Delve exited (${how})`;
@@ -190,7 +192,14 @@ export class Session {
       killGroup(this.dlv.proc);
     }
     if (kill) this.killLaunchedTarget();
+    if (this.dlv?.proc.pid) unwatch(this.dlv.proc.pid);
     if (this.tempDir) fs.rmSync(this.tempDir, { recursive: true, force: true });
+  }
+
+  /** After `restart` the target has a new pid: the watchdog must know it. */
+  setPid(pid: number): void {
+    this.pid = pid;
+    if (this.dlv?.proc.pid) watch(this.dlv.proc.pid, this.launchedTarget ? pid : 0);
   }
 
   /** A target we launched must not outlive its Delve (a traced target left behind keeps running). */
