@@ -42,7 +42,7 @@ async function snapshot(cx: CommandContext, words: string[]): Promise<MimeBundle
   const capture = taken.capture;
   const replaced = cx.state.captures.put(capture) !== undefined;
   const bundle = snapshotBundle(capture, foldStacks(capture), { replaced, fallbackReason: taken.fallbackReason });
-  cx.out.updateDisplay(displayId, { 'text/plain': String(bundle['text/plain']).split('\n')[0] });
+  cx.out.updateDisplay(displayId, { 'text/plain': '' }); // the progress bar has done its job: the result says the rest
   return bundle;
 }
 
