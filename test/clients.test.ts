@@ -2,114 +2,19 @@
 // jupyter_client (Python), nbclient (nbconvert --execute), and @jupyterlab/services against
 // a real `jupyter server`. Each test installs the kernelspec into a fresh prefix, points
 // JUPYTER_PATH at it, and checks at the end that no kernel, dlv or target process is left.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createServer } from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { KernelManager, ServerConnection, type Kernel, type KernelMessage } from '@jupyterlab/services';
 import { buildExample, processesMatching, repoRoot } from './helpers/go';
+import { cleanUp, explain, installPrefix, JUPYTER, killGroup, PYTHON, run, type Prefix } from './helpers/jupyter-world';
 
-const PYTHON = '/usr/bin/python3'; // Debian's, with the Jupyter packages (not pyenv's)
-const JUPYTER = '/usr/bin/jupyter';
 const binary = buildExample('orders');
 const GOROUTINE_FIELDS = ['id', 'status', 'waitReason', 'function', 'file', 'line', 'startFunction', 'goStatement', 'threadId'];
-
-// ---- a temporary Jupyter world ----
-
-interface Prefix {
-  dir: string;
-  env: NodeJS.ProcessEnv;
-}
-
-/**
- * `delve-kernel install --prefix DIR` into a new temporary DIR, and an environment in which
- * Jupyter finds only that kernelspec's `delve` and keeps its runtime files (the kernels'
- * connection files, so the kernels' command lines) under DIR.
- */
-function installPrefix(): Prefix {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'delve-kernel-clients-'));
-  execFileSync(process.execPath, [path.join(repoRoot, 'bin/delve-kernel.js'), 'install', '--prefix', dir], { stdio: 'pipe' });
-  const spec = JSON.parse(fs.readFileSync(path.join(dir, 'share/jupyter/kernels/delve/kernel.json'), 'utf8'));
-  assert.is(spec.argv[0], process.execPath);
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    JUPYTER_PATH: path.join(dir, 'share/jupyter'),
-    JUPYTER_RUNTIME_DIR: path.join(dir, 'runtime'),
-    JUPYTER_CONFIG_DIR: path.join(dir, 'config'),
-    JUPYTER_DATA_DIR: path.join(dir, 'data'),
-    PYDEVD_DISABLE_FILE_VALIDATION: '1',
-    PYTHONUNBUFFERED: '1',
-  };
-  return { dir, env };
-}
-
-/** What was left behind: processes naming the binary or the prefix (a kernel's connection file). */
-async function leftovers(prefix: Prefix, graceMs = 3000): Promise<string[]> {
-  const deadline = Date.now() + graceMs;
-  for (;;) {
-    const found = [...processesMatching(binary), ...processesMatching(prefix.dir)];
-    if (found.length === 0 || Date.now() > deadline) return found;
-    await sleep(100);
-  }
-}
-
-/** Reports and ends what a test left behind (all of it started by the test), then removes the prefix. */
-async function cleanUp(prefix: Prefix): Promise<string[]> {
-  const left = await leftovers(prefix);
-  for (const line of left) {
-    try {
-      process.kill(Number(line.split(' ')[0]), 'SIGKILL');
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  fs.rmSync(prefix.dir, { recursive: true, force: true });
-  return left;
-}
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** Runs a program (argument array, no shell) in a process group of its own, killed after timeoutMs. */
-function run(file: string, args: string[], options: { env: NodeJS.ProcessEnv; cwd: string; timeoutMs: number }): Promise<Run> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const proc = spawn(file, args, { env: options.env, cwd: options.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout!.setEncoding('utf8').on('data', (t: string) => (stdout += t));
-    proc.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-    const timer = setTimeout(() => {
-      stderr += `\n[test] killed after ${options.timeoutMs} ms\n`;
-      killGroup(proc, 'SIGKILL');
-    }, options.timeoutMs);
-    proc.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    proc.once('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
-
-function killGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-proc.pid!, signal);
-  } catch {
-    /* already gone */
-  }
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -136,14 +41,11 @@ function freePort(): Promise<number> {
   });
 }
 
-function explain(r: Run): string {
-  return `exit ${r.code ?? r.signal} after ${r.ms} ms\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
-}
 
 // ---- jupyter_client ----
 
 test('jupyter_client: start_new_kernel, a debugging session, errors, interrupt_kernel, shutdown_kernel', async () => {
-  const prefix = installPrefix();
+  const prefix = installPrefix('clients');
   let left: string[] = [];
   try {
     const r = await run(PYTHON, [path.join(repoRoot, 'test/python/run_with_jupyter_client.py'), binary], {
@@ -166,7 +68,7 @@ test('jupyter_client: start_new_kernel, a debugging session, errors, interrupt_k
     assert.ok(summary.timings.interrupt_reply < 5, `interrupt took ${summary.timings.interrupt_reply} s`);
     assert.is(summary.kernel_exit, 0);
   } finally {
-    left = await cleanUp(prefix);
+    left = await cleanUp(prefix, [binary]);
   }
   assert.equal(left, []);
 });
@@ -183,7 +85,7 @@ function notebook(cells: string[]): object {
 }
 
 test('nbclient: nbconvert --execute runs a notebook of Delve cells', async () => {
-  const prefix = installPrefix();
+  const prefix = installPrefix('clients');
   let left: string[] = [];
   try {
     const cells = [`exec ${binary} -- -n 100000`, 'break main.go:42', 'continue', 'goroutines', 'print order', 'detach'];
@@ -217,7 +119,7 @@ test('nbclient: nbconvert --execute runs a notebook of Delve cells', async () =>
     assert.match(Array.isArray(value) ? value.join('') : value, /^main\.Order \{ID: 1,/);
     assert.match(JSON.stringify(executeResult(5).data['text/plain']), /detached .*killed/);
   } finally {
-    left = await cleanUp(prefix);
+    left = await cleanUp(prefix, [binary]);
   }
   assert.equal(left, []);
 });
@@ -291,7 +193,7 @@ function resultData(ex: Executed): any {
 }
 
 test('@jupyterlab/services: KernelManager on jupyter server, execute, interrupt, shutdown', async () => {
-  const prefix = installPrefix();
+  const prefix = installPrefix('clients');
   let left: string[] = [];
   let server: Server | undefined;
   let manager: KernelManager | undefined;
@@ -362,7 +264,7 @@ test('@jupyterlab/services: KernelManager on jupyter server, execute, interrupt,
       manager.dispose();
     }
     if (server) await stopJupyterServer(server);
-    left = await cleanUp(prefix);
+    left = await cleanUp(prefix, [binary]);
   }
   assert.equal(left, []);
 });

@@ -9,11 +9,11 @@ import { graphBundle, graphDot, type GraphView } from '../src/render/graph';
 import { Kind, type Variable } from '../src/rpc/api';
 import { isStandardLibrary, waitClassOf } from '../src/waits/classify';
 import { reachedAddresses } from '../src/waits/reach';
-import type { CapturedGoroutine, FrameReference, ObjectKind, WaitCapture, WaitClass } from '../src/waits/types';
+import type { WaitingGoroutine, FrameReference, ObjectKind, WaitCapture, WaitClass } from '../src/waits/types';
 
 const CH1 = 0xc000010000, CH2 = 0xc000010100, MU1 = 0xc000020000, MU2 = 0xc000020010, WG = 0xc000030000;
 
-function g(id: number, waitClass: WaitClass, objects: [ObjectKind, number][] = [], over: Partial<CapturedGoroutine> = {}): CapturedGoroutine {
+function g(id: number, waitClass: WaitClass, objects: [ObjectKind, number][] = [], over: Partial<WaitingGoroutine> = {}): WaitingGoroutine {
   const reason: Record<string, string> = { chan: 'chan receive', select: 'select', sync: 'semacquire', timer: 'sleep', forever: 'chan receive (nil chan)' };
   return {
     id, status: waitClass === 'none' ? 'running' : 'waiting', waitReason: reason[waitClass] ?? '', startFunction: `main.f${id}`, goStatement: `/app/main.go:${id}`,
@@ -26,7 +26,7 @@ function ref(goroutine: number, address: number, variable = 'v'): FrameReference
   return { goroutine, address, frame: 0, function: `main.f${goroutine}`, file: '/app/main.go', line: goroutine, variable };
 }
 
-function capture(goroutines: CapturedGoroutine[], references: FrameReference[] = [], over: Partial<WaitCapture> = {}): WaitCapture {
+function capture(goroutines: WaitingGoroutine[], references: FrameReference[] = [], over: Partial<WaitCapture> = {}): WaitCapture {
   return { goroutines, references, packageReferences: [], timerChannels: [], unscanned: [], partial: false, notes: [], ...over };
 }
 

@@ -16,7 +16,7 @@ import type { RuntimeNames } from '../session/runtime-names';
 import { inWindows } from './batch';
 import { isMachineryFrame, isRuntimeInternal, isStandardLibrary, syncObjectOf, waitClassOf } from './classify';
 import { betterPath, reachedAddresses } from './reach';
-import type { CapturedGoroutine, FrameReference, ObjectKind, PackageReference, WaitCapture } from './types';
+import type { WaitingGoroutine, FrameReference, ObjectKind, PackageReference, WaitCapture } from './types';
 
 export interface CaptureOptions {
   signal?: AbortSignal;
@@ -131,7 +131,7 @@ export async function captureWaits(client: DelveClient, names: RuntimeNames, opt
  * per case through waitlink: read round by round, every select at once, by field paths
  * from runtime.curg (Delve evaluates a field path far faster than a cast from an address).
  */
-async function readChannelWaits(client: DelveClient, waiters: CapturedGoroutine[], signal?: AbortSignal): Promise<boolean> {
+async function readChannelWaits(client: DelveClient, waiters: WaitingGoroutine[], signal?: AbortSignal): Promise<boolean> {
   const plain = waiters.filter((g) => g.waitClass === 'chan');
   const read = await inWindows(plain, (g) =>
     client.eval({ Scope: { GoroutineID: g.id, Frame: 0 }, Expr: 'runtime.curg.waiting.c', Cfg: NAMES_ONLY }).then((v) => Number(v.value) || 0, () => 0), { signal });
@@ -145,7 +145,7 @@ async function readChannelWaits(client: DelveClient, waiters: CapturedGoroutine[
   for (let round = 0; selects.length > 0 && round < MAX_SELECT_CASES; round++) {
     const path = 'runtime.curg.waiting' + '.waitlink'.repeat(round);
     const sudogs = await inWindows(selects, (g) => client.eval({ Scope: { GoroutineID: g.id, Frame: 0 }, Expr: '*' + path, Cfg: FLAT }).catch(() => undefined), { signal });
-    const next: CapturedGoroutine[] = [];
+    const next: WaitingGoroutine[] = [];
     selects.forEach((g, i) => {
       const sudog = sudogs.results[i];
       if (!sudog) return;
@@ -162,7 +162,7 @@ async function readChannelWaits(client: DelveClient, waiters: CapturedGoroutine[
   return false;
 }
 
-async function readChannelArgument(client: DelveClient, g: CapturedGoroutine): Promise<void> {
+async function readChannelArgument(client: DelveClient, g: WaitingGoroutine): Promise<void> {
   const at = g.frames.findIndex((f) => f.function === 'runtime.chanrecv' || f.function === 'runtime.chansend');
   if (at >= 0) {
     const args = await client.listFunctionArgs({ Scope: { GoroutineID: g.id, Frame: at }, Cfg: FLAT }).catch(() => []);
@@ -182,7 +182,7 @@ async function readChannelArgument(client: DelveClient, g: CapturedGoroutine): P
  * the outermost sync frame (sync.(*Mutex).Lock's m, (*WaitGroup).Wait's wg...), else the
  * semaphore itself (runtime.semacquire1's addr).
  */
-async function readSyncWait(client: DelveClient, g: CapturedGoroutine): Promise<void> {
+async function readSyncWait(client: DelveClient, g: WaitingGoroutine): Promise<void> {
   let outer = -1;
   for (let i = 0; i < g.frames.length && isMachineryFrame(g.frames[i].function); i++) {
     if (syncObjectOf(g.frames[i].function)) outer = i;
@@ -262,7 +262,7 @@ async function readTimerChannels(client: DelveClient, notes: string[]): Promise<
   return found;
 }
 
-async function readFrameReferences(client: DelveClient, g: CapturedGoroutine, frame: number, wanted: Map<number, ObjectKind>): Promise<FrameReference[] | 'unreadable'> {
+async function readFrameReferences(client: DelveClient, g: WaitingGoroutine, frame: number, wanted: Map<number, ObjectKind>): Promise<FrameReference[] | 'unreadable'> {
   const scope = { GoroutineID: g.id, Frame: frame };
   const [args, locals] = await Promise.all([
     client.listFunctionArgs({ Scope: scope, Cfg: REACH }).catch(() => undefined),

@@ -1,5 +1,6 @@
 // The capture: what every goroutine waits on and who references each waited-on object,
 // read from the target through Delve. Plain data; the analyses read only this.
+import type { GoroutineRow } from '../goroutines';
 
 /** The kinds of object a goroutine can block on (CONTRACT node types, less `select`). */
 export type ObjectKind = 'chan' | 'mutex' | 'rwmutex' | 'waitgroup' | 'cond' | 'sema';
@@ -34,17 +35,8 @@ export interface WaitedObject {
   evidence: string;
 }
 
-export interface CapturedGoroutine {
-  id: number;
-  /** Status and wait reason in the target's own words. */
-  status: string;
-  waitReason: string;
-  startFunction: string;
-  goStatement: string;
-  /** The topmost user frame. */
-  function: string;
-  file: string;
-  line: number;
+/** A goroutine as `goroutines` lists it (the target's own words), with what it waits on. */
+export interface WaitingGoroutine extends Omit<GoroutineRow, 'threadId'> {
   /** Innermost first; empty when the stack was not read. */
   frames: Frame[];
   /** Started by the runtime for itself (GC workers, finalizers...). */
@@ -76,7 +68,7 @@ export interface PackageReference {
 }
 
 export interface WaitCapture {
-  goroutines: CapturedGoroutine[];
+  goroutines: WaitingGoroutine[];
   references: FrameReference[];
   packageReferences: PackageReference[];
   /** Channels a runtime timer will send on (time.After, tickers): they wake by themselves. */

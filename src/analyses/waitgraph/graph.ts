@@ -3,7 +3,7 @@
 // any goroutine that reaches a channel, wait group or cond can send, close, call Done or
 // Signal; only the holder can unlock a mutex, and the runtime records none, so a goroutine
 // that reaches the mutex and is not waiting for it is its likely holder.
-import type { CapturedGoroutine, FrameReference, WaitCapture, WaitedObject } from '../../waits/types';
+import type { WaitingGoroutine, FrameReference, WaitCapture, WaitedObject } from '../../waits/types';
 import type { GoroutineNode, GraphEdge, ObjectNode, WaitGraph } from './types';
 
 export function goroutineNodeId(id: number): string {
@@ -86,7 +86,7 @@ export function buildWaitGraph(capture: WaitCapture): WaitGraph {
   return { nodes: [...nodes.values()], edges };
 }
 
-function goroutineNode(g: CapturedGoroutine): GoroutineNode {
+function goroutineNode(g: WaitingGoroutine): GoroutineNode {
   const wakesItself = !['chan', 'select', 'sync', 'forever'].includes(g.waitClass) || (g.waitClass !== 'forever' && g.objects.length === 0);
   return {
     id: goroutineNodeId(g.id), type: 'goroutine', goroutine: g.id, status: g.status, waitReason: g.waitReason,

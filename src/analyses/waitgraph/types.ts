@@ -1,20 +1,14 @@
 // The wait-for graph: goroutines, the objects they block on, and who could wake each
 // object; the findings read from it. Plain data: JSON of the CONTRACT and more.
 import type { ObjectKind } from '../../waits/types';
+import type { GoroutineRow } from '../../goroutines';
 
 export type Confidence = 'certain' | 'likely';
 
-export interface GoroutineNode {
+export interface GoroutineNode extends Omit<GoroutineRow, 'id' | 'threadId'> {
   id: string; // `g17`
   type: 'goroutine';
   goroutine: number;
-  status: string;
-  waitReason: string;
-  function: string;
-  file: string;
-  line: number;
-  startFunction: string;
-  goStatement: string;
   /** A timer, the network, the runtime, or a wait not understood: not blocked by the program. */
   wakesItself: boolean;
   runtimeInternal: boolean;
