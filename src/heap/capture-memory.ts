@@ -37,25 +37,18 @@ export function pagesUnavailable(session: Session, memory: MemoryReader): string
 export async function captureMemory(session: Session, opts: CaptureOptions = {}): Promise<MemCapture> {
   const memory = await openMemory(session);
   try {
+    // The kernel's page view is read while the runtime's is decoded: the pagemap reads run
+    // in another process or on I/O threads, and the stopped target gives both the same moment.
+    const unavailable = opts.pages === false ? 'not asked for' : pagesUnavailable(session, memory);
+    const pagesRead = unavailable ? Promise.resolve({ pages: null, why: unavailable, executable: undefined }) : readPages(session.pid, opts);
+    pagesRead.catch(() => undefined); // observed below, unless the heap read fails first
     opts.progress?.('reading the runtime\'s types');
     const layout = await runtimeLayout(session, memory);
     opts.signal?.throwIfAborted();
     const heap = await readHeap(memory, layout, { signal: opts.signal, progress: opts.progress });
     const memstats = await readMemStats(memory, layout);
     const sections = await readBinarySections(memory, layout);
-    let pages = null;
-    let why = opts.pages === false ? 'not asked for' : pagesUnavailable(session, memory);
-    let executable: string | undefined;
-    if (!why) {
-      opts.progress?.(`reading /proc/${session.pid}/pagemap`);
-      try {
-        pages = await capturePages(session.pid, { method: opts.method, signal: opts.signal });
-        executable = fs.readlinkSync(`/proc/${session.pid}/exe`);
-      } catch (err) {
-        if (opts.signal?.aborted) throw err;
-        why = `reading /proc/${session.pid}: ${(err as Error).message}`;
-      }
-    }
+    const { pages, why, executable } = await pagesRead;
     return {
       takenAt: new Date().toISOString(),
       pid: session.pid,
@@ -70,6 +63,16 @@ export async function captureMemory(session: Session, opts: CaptureOptions = {})
     };
   } finally {
     await memory.close();
+  }
+}
+
+async function readPages(pid: number, opts: CaptureOptions): Promise<{ pages: MemCapture['pages']; why?: string; executable?: string }> {
+  try {
+    const pages = await capturePages(pid, { method: opts.method, signal: opts.signal });
+    return { pages, executable: fs.readlinkSync(`/proc/${pid}/exe`) };
+  } catch (err) {
+    if (opts.signal?.aborted) throw err;
+    return { pages: null, why: `reading /proc/${pid}: ${(err as Error).message}` };
   }
 }
 
