@@ -2,17 +2,15 @@
 // goroutine list a page at a time, then every stack with many Stacktrace requests in
 // flight at once on the one connection (Delve answers them in order).
 import { statusOf, waitReasonOf, functionName, fileLine } from '../goroutines';
-import type { Goroutine, Stackframe } from '../rpc/api';
+import type { Stackframe } from '../rpc/api';
 import type { DelveClient } from '../rpc/delve-client';
+import { callAll } from '../rpc/in-flight';
 import { RpcTransportError } from '../rpc/json-rpc';
 import type { RuntimeNames } from '../session/runtime-names';
 import type { CapturedFrame, CapturedGoroutine, CapturedStacks, CaptureOptions } from './capture';
 import type { GStruct } from './g-structs';
 import { stackPointer, type RunningGoroutine } from './threads';
 
-const PAGE = 1000;
-/** Requests in flight at once: enough to keep Delve busy, few enough to stop soon on interrupt. */
-const IN_FLIGHT = 256;
 /** Most stacks are shallow: ask for this many frames first, and again for all of the deeper ones. */
 const FIRST_DEPTH = 50;
 
@@ -26,15 +24,11 @@ export async function captureWithDelve(
   client: DelveClient, names: RuntimeNames, gstructs: GStruct[], running: Map<number, RunningGoroutine>, opts: CaptureOptions,
 ): Promise<CapturedStacks> {
   const live = gstructs.filter((g) => names.status.get(g.status & ~names.scanBit) !== 'dead');
-  const listed: Goroutine[] = [];
-  for (let start = 0; ; ) {
-    if (opts.signal.aborted) return { goroutines: [], missing: live.map((g) => g.id).sort((a, b) => a - b), partial: true };
-    const page = await client.listGoroutines({ Start: start, Count: PAGE });
-    listed.push(...(page.Goroutines ?? []));
-    opts.onProgress?.({ phase: 'goroutines', done: listed.length, total: Math.max(live.length, listed.length) });
-    if (page.Nextg < 0 || !page.Goroutines?.length) break;
-    start = page.Nextg;
-  }
+  const { goroutines: listed, partial } = await client.listAllGoroutines({
+    signal: opts.signal,
+    onPage: (n) => opts.onProgress?.({ phase: 'goroutines', done: n, total: Math.max(live.length, n) }),
+  });
+  if (partial) return { goroutines: [], missing: live.map((g) => g.id).sort((a, b) => a - b), partial: true };
   const byId = new Map(gstructs.map((g) => [g.id, g]));
   const stacks = await delveStacks(client, listed.map((g) => g.id), opts);
   const goroutines: CapturedGoroutine[] = [];
@@ -70,12 +64,11 @@ export async function captureWithDelve(
 }
 
 /**
- * The stacks of goroutines IDS through Delve's Stacktrace, IN_FLIGHT requests at a time.
+ * The stacks of goroutines IDS through Delve's Stacktrace, many requests in flight at once.
  * Stops early when opts.signal aborts: the stacks not asked for are not in the answer.
  */
 export async function delveStacks(client: DelveClient, ids: number[], opts: CaptureOptions): Promise<Map<number, StackResult>> {
   const out = new Map<number, StackResult>();
-  let done = 0;
   const fetch = async (id: number, depth: number) => {
     let frames: Stackframe[];
     try {
@@ -87,16 +80,11 @@ export async function delveStacks(client: DelveClient, ids: number[], opts: Capt
     }
     out.set(id, fromDelve(frames, depth));
   };
-  const runAll = async (todo: number[], depth: number, counts: boolean) => {
-    let next = 0;
-    const worker = async () => {
-      while (next < todo.length && !opts.signal.aborted) {
-        await fetch(todo[next++], depth);
-        if (counts) opts.onProgress?.({ phase: 'stacks', done: ++done, total: ids.length });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, todo.length) }, worker));
-  };
+  const runAll = (todo: number[], depth: number, counts: boolean) =>
+    callAll(todo, (id) => fetch(id, depth), {
+      signal: opts.signal,
+      progress: counts ? (done) => opts.onProgress?.({ phase: 'stacks', done, total: ids.length }) : undefined,
+    });
   const first = Math.min(FIRST_DEPTH, opts.maxFrames);
   await runAll(ids, first, true);
   const deeper = [...out].filter(([, s]) => s.truncated).map(([id]) => id);

@@ -9,6 +9,7 @@ import { graphBundle } from '../render/graph';
 import { askDelve } from '../state';
 import { captureWaits } from '../waits/capture';
 import type { Command } from './command';
+import { progressDisplay } from './progress';
 
 interface GraphArgs {
   group: boolean;
@@ -50,19 +51,9 @@ export const graphCommands: Command[] = [
       const s = cx.state.need('goroutine-graph');
       const args = parseArgs(cx.args);
       if (s.running) throw new UserError('TargetRunning', '`goroutine-graph` needs the target stopped', 'press interrupt or type `halt` first');
-      const progressId = `goroutine-graph-${Date.now()}-${Math.random()}`;
       const started = Date.now();
-      let shown = false;
-      let lastUpdate = 0;
-      const progress = (message: string) => {
-        const now = Date.now();
-        if (shown && now - lastUpdate < 200) return; // at most five updates a second
-        lastUpdate = now;
-        const data = { 'text/plain': `goroutine-graph: ${message}…` };
-        if (!shown) cx.out.display(data, {}, progressId);
-        else cx.out.updateDisplay(progressId, data);
-        shown = true;
-      };
+      const display = progressDisplay(cx, 'goroutine-graph');
+      const progress = (message: string) => display.report(`goroutine-graph: ${message}…`);
       progress('reading goroutines');
       const names = await s.runtimeNames();
       const capture = await askDelve('goroutine-graph', () => captureWaits(s.query, names, { signal: cx.signal, progress }));
@@ -83,7 +74,7 @@ export const graphCommands: Command[] = [
       for (const g of capture.goroutines) if (g.problem && !g.runtimeInternal) notes.push(`goroutine ${g.id}: ${g.problem}`);
       progress('drawing');
       const bundle = await graphBundle({ graph, shown: drawn, findings, grouped, focus: args.focus, partial: capture.partial, notes });
-      if (shown) cx.out.updateDisplay(progressId, { 'text/plain': `goroutine-graph: ${capture.goroutines.length} goroutines read in ${((Date.now() - started) / 1000).toFixed(1)} s${capture.partial ? ' (interrupted: partial)' : ''}` });
+      display.done(`goroutine-graph: ${capture.goroutines.length} goroutines read in ${((Date.now() - started) / 1000).toFixed(1)} s${capture.partial ? ' (interrupted: partial)' : ''}`);
       return bundle;
     },
   },

@@ -10,8 +10,7 @@ import { tableBundle, type Column } from '../render/table';
 import { askDelve } from '../state';
 import type { Session } from '../session/session';
 import type { Command, CommandContext } from './command';
-
-const PAGE = 1000;
+import { progressDisplay } from './progress';
 
 const goroutineColumns: Column[] = [
   { name: 'id', type: 'integer' },
@@ -25,24 +24,13 @@ const goroutineColumns: Column[] = [
   { name: 'threadId', type: 'integer' },
 ];
 
-/** Every goroutine, a page at a time, with progress in the cell for large programs. */
+/** Every goroutine, with progress in the cell for programs of more than one page. */
 export async function listAllGoroutines(s: Session, cx: CommandContext): Promise<{ goroutines: Goroutine[]; partial: boolean }> {
-  const goroutines: Goroutine[] = [];
-  const progressId = `goroutines-${Date.now()}-${Math.random()}`;
-  let shownProgress = false;
-  for (let start = 0; ; ) {
-    if (cx.signal.aborted) return { goroutines, partial: true };
-    const page = await askDelve('goroutines', () => s.query.listGoroutines({ Start: start, Count: PAGE }));
-    goroutines.push(...(page.Goroutines ?? []));
-    if (page.Nextg < 0 || !page.Goroutines?.length) break;
-    start = page.Nextg;
-    const progress = { 'text/plain': `listing goroutines: ${goroutines.length} so far…` };
-    if (!shownProgress) cx.out.display(progress, {}, progressId);
-    else cx.out.updateDisplay(progressId, progress);
-    shownProgress = true;
-  }
-  if (shownProgress) cx.out.updateDisplay(progressId, { 'text/plain': `listed ${goroutines.length} goroutines` });
-  return { goroutines, partial: false };
+  const progress = progressDisplay(cx, 'goroutines');
+  const listed = await askDelve('goroutines', () =>
+    s.query.listAllGoroutines({ signal: cx.signal, onPage: (n, more) => more && progress.report(`listing goroutines: ${n} so far…`) }));
+  progress.done(`listed ${listed.goroutines.length} goroutines`);
+  return listed;
 }
 
 async function currentGoroutineId(cx: CommandContext, s: Session): Promise<number> {

@@ -17,6 +17,7 @@ import { tableBundle } from '../render/table';
 import type { Session } from '../session/session';
 import { askDelve } from '../state';
 import type { Command, CommandContext } from './command';
+import { progressDisplay } from './progress';
 
 const GC_USAGE = 'memwatch gc [--clear-soft-dirty] [--call EXPR]';
 const USAGE = `memwatch stats | pages [--read] | snapshot [NAME] | diff A B | ${GC_USAGE.slice('memwatch '.length)} | span ADDR|EXPR | top [N]`;
@@ -59,21 +60,9 @@ function stopped(cx: CommandContext): Session {
   return s;
 }
 
-/** Shows progress in one display that later lines replace; returns the reporter. */
-function progressDisplay(cx: CommandContext): { report(message: string): void; done(message: string): void } {
-  const id = `memwatch-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-  let shown = false;
-  const show = (text: string) => {
-    const bundle = { 'text/plain': text };
-    if (shown) cx.out.updateDisplay(id, bundle);
-    else cx.out.display(bundle, {}, id);
-    shown = true;
-  };
-  return { report: (m) => show(`memwatch: ${m}…`), done: (m) => show(`memwatch: ${m}`) };
-}
-
 async function capture(cx: CommandContext, s: Session, opts: CaptureOptions = {}): Promise<MemCapture> {
-  const progress = progressDisplay(cx);
+  const display = progressDisplay(cx, 'memwatch');
+  const progress = { report: (m: string) => display.report(`memwatch: ${m}…`), done: (m: string) => display.done(`memwatch: ${m}`) };
   const started = Date.now();
   try {
     const c = await askDelve('memwatch', () => captureMemory(s, { ...opts, signal: cx.signal, progress: progress.report }));

@@ -9,12 +9,11 @@ import { UserError, usage } from '../errors';
 import { captureListBundle, progressBundle, snapshotBundle, stackdiffBundle } from '../render/stackdiff';
 import { askDelve } from '../state';
 import type { Command, CommandContext } from './command';
+import { progressDisplay } from './progress';
 
 const USAGE = 'stackdiff snapshot NAME [--delve] | stackdiff A B [--by-id|--by-identity] | stackdiff list';
 const NAME = /^[A-Za-z0-9_.:-]+$/;
 const RESERVED = new Set(['snapshot', 'list']);
-/** Progress updates at most this often: a 10,000-goroutine capture would flood the notebook. */
-const PROGRESS_EVERY_MS = 250;
 
 async function snapshot(cx: CommandContext, words: string[]): Promise<MimeBundle> {
   const flags = words.filter((w) => w.startsWith('--'));
@@ -26,15 +25,9 @@ async function snapshot(cx: CommandContext, words: string[]): Promise<MimeBundle
   if (s.running) throw new UserError('TargetRunning', '`stackdiff snapshot` needs a stopped target', 'stop it first (`halt`, or the interrupt button), then take the capture');
   const method: CaptureMethod | 'auto' = flags.includes('--delve') ? 'delve' : flags.includes('--memory') ? 'memory' : 'auto';
 
-  const displayId = `stackdiff-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-  cx.out.display(progressBundle(name, { phase: 'goroutines', done: 0, total: 0 }), {}, displayId);
-  let lastUpdate = 0;
-  const onProgress = (p: CaptureProgress) => {
-    const now = Date.now();
-    if (now - lastUpdate < PROGRESS_EVERY_MS && p.done < p.total) return;
-    lastUpdate = now;
-    cx.out.updateDisplay(displayId, progressBundle(name, p));
-  };
+  const progress = progressDisplay(cx, 'stackdiff');
+  progress.report(progressBundle(name, { phase: 'goroutines', done: 0, total: 0 }));
+  const onProgress = (p: CaptureProgress) => progress.report(progressBundle(name, p));
   const taken = await askDelve(`stackdiff snapshot ${name}`, () => captureStacks(s, { name, method, signal: cx.signal, onProgress })).catch((err) => {
     if (err instanceof Error && /^cannot capture from memory/.test(err.message)) throw new UserError('UsageError', err.message, 'leave out --memory: the capture then goes through Delve');
     throw err;
@@ -42,7 +35,7 @@ async function snapshot(cx: CommandContext, words: string[]): Promise<MimeBundle
   const capture = taken.capture;
   const replaced = cx.state.captures.put(capture) !== undefined;
   const bundle = snapshotBundle(capture, foldStacks(capture), { replaced, fallbackReason: taken.fallbackReason });
-  cx.out.updateDisplay(displayId, { 'text/plain': '' }); // the progress bar has done its job: the result says the rest
+  progress.done(''); // the progress bar has done its job: the result says the rest
   return bundle;
 }
 

@@ -27,6 +27,9 @@ export interface AsmInstruction { Text: string; Loc?: Location | null; DestLoc?:
 export interface CreateBreakpointIn { Breakpoint: Partial<Breakpoint> & { addrs?: number[] } }
 export interface BreakpointOut { Breakpoint: Breakpoint }
 
+/** Goroutines asked for in one ListGoroutines call. */
+const GOROUTINE_PAGE = 1000;
+
 /** Loads values the way Delve's terminal does for `print`. */
 export const defaultLoadConfig: LoadConfig = {
   FollowPointers: true,
@@ -62,6 +65,19 @@ export class DelveClient {
   }
   listGoroutines(input: ListGoroutinesIn): Promise<ListGoroutinesOut> {
     return this.rpc.call('ListGoroutines', input, 120_000);
+  }
+  /** Every goroutine, a page at a time; stops early (partial) when SIGNAL aborts. */
+  async listAllGoroutines(opts: { signal?: AbortSignal; onPage?(listed: number, more: boolean): void } = {}): Promise<{ goroutines: Goroutine[]; partial: boolean }> {
+    const goroutines: Goroutine[] = [];
+    for (let start = 0; ; ) {
+      if (opts.signal?.aborted) return { goroutines, partial: true };
+      const page = await this.listGoroutines({ Start: start, Count: GOROUTINE_PAGE });
+      goroutines.push(...(page.Goroutines ?? []));
+      const more = page.Nextg >= 0 && (page.Goroutines?.length ?? 0) > 0;
+      opts.onPage?.(goroutines.length, more);
+      if (!more) return { goroutines, partial: false };
+      start = page.Nextg;
+    }
   }
   async stacktrace(input: StacktraceIn): Promise<Stackframe[]> {
     return (await this.rpc.call<StacktraceOut>('Stacktrace', input)).Locations ?? [];

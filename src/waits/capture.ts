@@ -10,10 +10,10 @@
 //  4. only for objects no package variable reaches: runtime timers (channels that wake by
 //     themselves), then the frames of every user goroutine.
 import type { DelveClient } from '../rpc/delve-client';
-import { Kind, type Goroutine, type LoadConfig, type Stackframe, type Variable } from '../rpc/api';
+import { Kind, type LoadConfig, type Stackframe, type Variable } from '../rpc/api';
 import { goroutineRow } from '../goroutines';
 import type { RuntimeNames } from '../session/runtime-names';
-import { inWindows } from './batch';
+import { callAll } from '../rpc/in-flight';
 import { isMachineryFrame, isRuntimeInternal, isStandardLibrary, syncObjectOf, waitClassOf } from './classify';
 import { betterPath, reachedAddresses } from './reach';
 import type { WaitingGoroutine, FrameReference, ObjectKind, PackageReference, WaitCapture } from './types';
@@ -48,17 +48,10 @@ export async function captureWaits(client: DelveClient, names: RuntimeNames, opt
   };
 
   // 1. Goroutines and stacks.
-  const listed: Goroutine[] = [];
-  for (let start = 0; ; ) {
-    if (stopped()) return capture;
-    const page = await client.listGoroutines({ Start: start, Count: 1000 });
-    listed.push(...(page.Goroutines ?? []));
-    say(`listing goroutines: ${listed.length}`);
-    if (page.Nextg < 0 || !page.Goroutines?.length) break;
-    start = page.Nextg;
-  }
+  const { goroutines: listed } = await client.listAllGoroutines({ signal, onPage: (n) => say(`listing goroutines: ${n}`) });
+  if (stopped()) return capture;
   const depth = opts.stackDepth ?? 50;
-  const stacks = await inWindows(listed, (g) => client.stacktrace({ Id: g.id, Depth: depth }).catch(() => undefined), {
+  const stacks = await callAll(listed, (g) => client.stacktrace({ Id: g.id, Depth: depth }).catch(() => undefined), {
     signal,
     progress: (n) => say(`reading stacks: ${n} of ${listed.length}`),
   });
@@ -86,7 +79,7 @@ export async function captureWaits(client: DelveClient, names: RuntimeNames, opt
   const syncWaiters = capture.goroutines.filter((g) => g.waitClass === 'sync');
   say(`reading waits: ${chanWaiters.length} on channels, ${syncWaiters.length} on locks and wait groups`);
   if (await readChannelWaits(client, chanWaiters, signal)) capture.partial = true;
-  const syncRead = await inWindows(syncWaiters, (g) => readSyncWait(client, g), { signal });
+  const syncRead = await callAll(syncWaiters, (g) => readSyncWait(client, g), { signal });
   if (syncRead.partial) capture.partial = true;
   if (stopped()) return capture;
 
@@ -111,7 +104,7 @@ export async function captureWaits(client: DelveClient, names: RuntimeNames, opt
     const jobs = capture.goroutines
       .filter((g) => !g.runtimeInternal)
       .flatMap((g) => g.frames.map((f, frame) => ({ g, frame, f })).filter((j) => !isMachineryFrame(j.f.function)));
-    const scanned = await inWindows(jobs, (j) => readFrameReferences(client, j.g, j.frame, wanted), {
+    const scanned = await callAll(jobs, (j) => readFrameReferences(client, j.g, j.frame, wanted), {
       signal,
       progress: (n) => say(`reading frames for references: ${n} of ${jobs.length}`),
     });
@@ -133,7 +126,7 @@ export async function captureWaits(client: DelveClient, names: RuntimeNames, opt
  */
 async function readChannelWaits(client: DelveClient, waiters: WaitingGoroutine[], signal?: AbortSignal): Promise<boolean> {
   const plain = waiters.filter((g) => g.waitClass === 'chan');
-  const read = await inWindows(plain, (g) =>
+  const read = await callAll(plain, (g) =>
     client.eval({ Scope: { GoroutineID: g.id, Frame: 0 }, Expr: 'runtime.curg.waiting.c', Cfg: NAMES_ONLY }).then((v) => Number(v.value) || 0, () => 0), { signal });
   plain.forEach((g, i) => {
     const c = read.results[i];
@@ -144,7 +137,7 @@ async function readChannelWaits(client: DelveClient, waiters: WaitingGoroutine[]
   let selects = waiters.filter((g) => g.waitClass === 'select');
   for (let round = 0; selects.length > 0 && round < MAX_SELECT_CASES; round++) {
     const path = 'runtime.curg.waiting' + '.waitlink'.repeat(round);
-    const sudogs = await inWindows(selects, (g) => client.eval({ Scope: { GoroutineID: g.id, Frame: 0 }, Expr: '*' + path, Cfg: FLAT }).catch(() => undefined), { signal });
+    const sudogs = await callAll(selects, (g) => client.eval({ Scope: { GoroutineID: g.id, Frame: 0 }, Expr: '*' + path, Cfg: FLAT }).catch(() => undefined), { signal });
     const next: WaitingGoroutine[] = [];
     selects.forEach((g, i) => {
       const sudog = sudogs.results[i];
@@ -158,7 +151,7 @@ async function readChannelWaits(client: DelveClient, waiters: WaitingGoroutine[]
   }
   // g.waiting not readable: the channel argument of runtime.chansend / chanrecv.
   const missing = waiters.filter((g) => g.objects.length === 0);
-  await inWindows(missing, (g) => readChannelArgument(client, g), { signal });
+  await callAll(missing, (g) => readChannelArgument(client, g), { signal });
   return false;
 }
 
@@ -224,7 +217,7 @@ async function readPackageReferences(client: DelveClient, wanted: Map<number, Ob
   if (wanted.size === 0) return [];
   const all = await client.listPackageVars({ Filter: '', Cfg: NAMES_ONLY }).catch(() => [] as Variable[]);
   const chosen = all.map((v) => v.name).filter((n) => !SKIPPED_PACKAGES.test(n));
-  const loaded = await inWindows(chosen, (name) => client.eval({ Scope: { GoroutineID: -1, Frame: 0 }, Expr: name, Cfg: REACH }).catch(() => undefined), { signal });
+  const loaded = await callAll(chosen, (name) => client.eval({ Scope: { GoroutineID: -1, Frame: 0 }, Expr: name, Cfg: REACH }).catch(() => undefined), { signal });
   const refs = new Map<number, { path: string; type: string }>();
   for (const v of loaded.results) {
     if (!v) continue;
