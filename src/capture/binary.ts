@@ -3,7 +3,7 @@
 // position-independent binary reads right too.
 import * as fs from 'node:fs';
 import type { Session } from '../session/session';
-import { ElfFile } from './elf';
+import { ElfFile } from '../session/elf';
 import { FuncTable } from './pclntab';
 
 export interface LoadedFuncTable {

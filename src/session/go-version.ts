@@ -1,6 +1,6 @@
-// Which Go release built a binary, read from its .go.buildinfo blob (Go 1.18+ layout:
+// Which Go release built a binary, read from its .go.buildinfo section (Go 1.18+ layout:
 // 16-byte-aligned magic, then the version as a length-prefixed string).
-import * as fs from 'node:fs';
+import { ElfFile } from './elf';
 
 const MAGIC = Buffer.from('\xff Go buildinf:', 'latin1');
 const FLAG_INLINE_STRINGS = 2;
@@ -20,7 +20,13 @@ export function goVersionOfBinary(bytes: Buffer): string | undefined {
 
 export function goVersionOfFile(path: string): string | undefined {
   try {
-    return goVersionOfBinary(fs.readFileSync(path));
+    const elf = ElfFile.open(path);
+    try {
+      const blob = elf.sectionBytes('.go.buildinfo');
+      return blob && goVersionOfBinary(blob);
+    } finally {
+      elf.close();
+    }
   } catch {
     return undefined;
   }

@@ -3,6 +3,7 @@
 // stopped local process, the core file's own segments for a core dump, Delve otherwise.
 import * as fs from 'node:fs';
 import type { DelveClient } from '../rpc/delve-client';
+import { ElfFile } from './elf';
 import type { Session } from './session';
 
 export interface MemoryReader {
@@ -87,58 +88,25 @@ class DelveMemory implements MemoryReader {
   async close(): Promise<void> {}
 }
 
-interface Segment {
-  vaddr: number;
-  memsz: number;
-  offset: number;
-  filesz: number;
-}
-
-const PT_LOAD = 1;
-
-/** An ELF core's PT_LOAD segments; what the core lacks (text, read-only data) comes from Delve. */
+/** An ELF core's loaded segments; what the core lacks (text, read-only data) comes from Delve. */
 class CoreMemory implements MemoryReader {
   readonly source = 'core';
-  private constructor(private readonly file: fs.promises.FileHandle, private readonly segments: Segment[], private readonly fallback: MemoryReader) {}
+  private constructor(private readonly core: ElfFile, private readonly fallback: MemoryReader) {}
 
   static async open(corePath: string, fallback: MemoryReader): Promise<CoreMemory> {
-    const file = await fs.promises.open(corePath, 'r');
-    const header = Buffer.alloc(64);
-    await file.read(header, 0, 64, 0);
-    if (header.readUInt32BE(0) !== 0x7f454c46 || header[4] !== 2) {
-      await file.close();
-      throw new Error(`${corePath} is not a 64-bit ELF core file`);
-    }
-    const phoff = Number(header.readBigUInt64LE(0x20));
-    const phentsize = header.readUInt16LE(0x36);
-    const phnum = header.readUInt16LE(0x38);
-    const table = Buffer.alloc(phentsize * phnum);
-    await file.read(table, 0, table.length, phoff);
-    const segments: Segment[] = [];
-    for (let i = 0; i < phnum; i++) {
-      const at = i * phentsize;
-      if (table.readUInt32LE(at) !== PT_LOAD) continue;
-      segments.push({
-        offset: Number(table.readBigUInt64LE(at + 8)),
-        vaddr: Number(table.readBigUInt64LE(at + 16)),
-        filesz: Number(table.readBigUInt64LE(at + 32)),
-        memsz: Number(table.readBigUInt64LE(at + 40)),
-      });
-    }
-    segments.sort((a, b) => a.vaddr - b.vaddr);
-    return new CoreMemory(file, segments, fallback);
+    return new CoreMemory(ElfFile.open(corePath), fallback);
   }
 
   async read(address: number, length: number): Promise<Buffer> {
-    const seg = this.segments.find((s) => address >= s.vaddr && address + length <= s.vaddr + s.memsz);
+    const seg = this.core.segments.find((s) => address >= s.vaddr && address + length <= s.vaddr + s.memsz);
     if (!seg || seg.filesz === 0) return this.fallback.read(address, length);
     const buf = Buffer.alloc(length); // bytes past filesz read as zero, as in the process
     const inFile = Math.max(0, Math.min(length, seg.vaddr + seg.filesz - address));
-    if (inFile > 0) await this.file.read(buf, 0, inFile, seg.offset + (address - seg.vaddr));
+    if (inFile > 0) this.core.read(seg.offset + (address - seg.vaddr), inFile, buf);
     return buf;
   }
 
-  close(): Promise<void> {
-    return this.file.close();
+  async close(): Promise<void> {
+    this.core.close();
   }
 }

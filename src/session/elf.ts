@@ -1,5 +1,5 @@
-// The sections of a 64-bit little-endian ELF file (a Go binary on linux/amd64), read from
-// the file itself: the symbol tables a capture needs are not in a core dump.
+// A 64-bit little-endian ELF file, read from the file itself: a Go binary's sections (the
+// symbol tables a capture needs are not in a core dump) and a core dump's loaded segments.
 import * as fs from 'node:fs';
 
 export interface ElfSection {
@@ -12,12 +12,21 @@ export interface ElfSection {
   noBits: boolean;
 }
 
+/** A PT_LOAD program header: FILESZ bytes at OFFSET are memory at VADDR; the rest of MEMSZ is zeros. */
+export interface ElfSegment {
+  vaddr: number;
+  memsz: number;
+  offset: number;
+  filesz: number;
+}
+
 const SHT_NOBITS = 8;
+const PT_LOAD = 1;
 
 export class ElfFile {
   private readonly loaded = new Map<string, Buffer>();
 
-  private constructor(readonly path: string, private readonly fd: number, readonly sections: ElfSection[]) {}
+  private constructor(readonly path: string, private readonly fd: number, readonly sections: ElfSection[], readonly segments: ElfSegment[]) {}
 
   static open(path: string): ElfFile {
     const fd = fs.openSync(path, 'r');
@@ -32,6 +41,7 @@ export class ElfFile {
       const shstrndx = header.readUInt16LE(0x3e);
       const table = Buffer.alloc(shentsize * shnum);
       fs.readSync(fd, table, 0, table.length, shoff);
+      const segments = readSegments(fd, header);
       const raw = Array.from({ length: shnum }, (_, i) => {
         const at = i * shentsize;
         return {
@@ -43,6 +53,7 @@ export class ElfFile {
         };
       });
       const names = raw[shstrndx];
+      if (!names) return new ElfFile(path, fd, [], segments); // a core dump may have no sections
       const strings = Buffer.alloc(names.size);
       fs.readSync(fd, strings, 0, names.size, names.offset);
       const sections = raw.map((s) => ({
@@ -52,7 +63,7 @@ export class ElfFile {
         size: s.size,
         noBits: s.type === SHT_NOBITS,
       }));
-      return new ElfFile(path, fd, sections);
+      return new ElfFile(path, fd, sections, segments);
     } catch (err) {
       fs.closeSync(fd);
       throw err;
@@ -77,6 +88,12 @@ export class ElfFile {
     return { bytes: this.load(s), at: address - s.address };
   }
 
+  /** LENGTH bytes of the file at OFFSET. */
+  read(offset: number, length: number, into = Buffer.alloc(length)): Buffer {
+    fs.readSync(this.fd, into, 0, length, offset);
+    return into;
+  }
+
   close(): void {
     fs.closeSync(this.fd);
   }
@@ -90,4 +107,24 @@ export class ElfFile {
     }
     return bytes;
   }
+}
+
+function readSegments(fd: number, header: Buffer): ElfSegment[] {
+  const phoff = Number(header.readBigUInt64LE(0x20));
+  const phentsize = header.readUInt16LE(0x36);
+  const phnum = header.readUInt16LE(0x38);
+  const table = Buffer.alloc(phentsize * phnum);
+  fs.readSync(fd, table, 0, table.length, phoff);
+  const segments: ElfSegment[] = [];
+  for (let i = 0; i < phnum; i++) {
+    const at = i * phentsize;
+    if (table.readUInt32LE(at) !== PT_LOAD) continue;
+    segments.push({
+      offset: Number(table.readBigUInt64LE(at + 8)),
+      vaddr: Number(table.readBigUInt64LE(at + 16)),
+      filesz: Number(table.readBigUInt64LE(at + 32)),
+      memsz: Number(table.readBigUInt64LE(at + 40)),
+    });
+  }
+  return segments.sort((a, b) => a.vaddr - b.vaddr);
 }
