@@ -8,13 +8,12 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { MimeBundle } from '../kernel/interpreter';
 import { DelveInterpreter } from '../src/interpreter';
 import { kernelFeatures } from '../src/pages/kernel-features';
 import { HELPER_PATH } from '../src/pages/pagemap-scan';
 import type { Variable } from '../src/rpc/api';
 import { buildExample, repoRoot, toolchains } from './helpers/go';
-import { RecordingContext } from './helpers/recording-context';
+import { fails, ok, run } from './helpers/cells';
 
 const MiB = 2 ** 20;
 const heapSource = fs.readFileSync(path.join(repoRoot, 'examples/heap/main.go'), 'utf8').split('\n');
@@ -28,19 +27,6 @@ if (!fs.existsSync(HELPER_PATH)) {
   } catch {
     /* no compiler: the scan test says so */
   }
-}
-
-async function run(it: DelveInterpreter, code: string): Promise<{ data: MimeBundle; ctx: RecordingContext; error?: { ename: string; evalue: string } }> {
-  const ctx = new RecordingContext();
-  const outcome = await it.execute(code, ctx);
-  if (outcome.status === 'error') return { data: {}, ctx, error: outcome };
-  return { data: outcome.result?.data ?? {}, ctx };
-}
-
-async function ok(it: DelveInterpreter, code: string): Promise<MimeBundle> {
-  const r = await run(it, code);
-  if (r.error) assert.unreachable(`${code}: ${r.error.ename}: ${r.error.evalue}`);
-  return r.data;
 }
 
 async function json<T = Record<string, any>>(it: DelveInterpreter, code: string): Promise<T> {
@@ -161,10 +147,10 @@ for (const tc of toolchains()) {
       assert.ok(coreStats.notes.some((n: string) => /live process/.test(n)));
       assert.equal((await json(core, 'memwatch top')).sizeClasses, liveTop.sizeClasses);
       assert.equal(await json(core, 'memwatch span main.known'), liveSpan);
-      const pages = await run(core, 'memwatch pages');
-      assert.is(pages.error?.ename, 'NotAvailable');
-      assert.match(pages.error!.evalue, /needs a live process/);
-      assert.is((await run(core, 'memwatch gc')).error?.ename, 'ReadOnlySession');
+      const pages = await fails(core, 'memwatch pages');
+      assert.is(pages.ename, 'NotAvailable');
+      assert.match(pages.evalue, /needs a live process/);
+      assert.is((await fails(core, 'memwatch gc')).ename, 'ReadOnlySession');
     } finally {
       await live.shutdown(false);
       await core.shutdown(false);
@@ -198,14 +184,14 @@ for (const tc of toolchains()) {
   test('usage errors say what to type', async () => {
     const it = new DelveInterpreter({ stream() {} }, repoRoot);
     try {
-      assert.is((await run(it, 'memwatch stats')).error?.ename, 'NoTarget');
+      assert.is((await fails(it, 'memwatch stats')).ename, 'NoTarget');
       await ok(it, `exec ${binary} -- -mib 8`);
-      assert.is((await run(it, 'memwatch')).error?.ename, 'UsageError');
-      assert.is((await run(it, 'memwatch bogus')).error?.ename, 'UsageError');
-      assert.match((await run(it, 'memwatch diff x y')).error!.evalue, /no snapshot named "x"/);
-      const early = await run(it, 'memwatch span 0x1000'); // at the entry point: no heap yet
-      assert.is(early.error?.ename, 'NotAvailable');
-      assert.match(early.error!.evalue, /not set up its heap yet/);
+      assert.is((await fails(it, 'memwatch')).ename, 'UsageError');
+      assert.is((await fails(it, 'memwatch bogus')).ename, 'UsageError');
+      assert.match((await fails(it, 'memwatch diff x y')).evalue, /no snapshot named "x"/);
+      const early = await fails(it, 'memwatch span 0x1000'); // at the entry point: no heap yet
+      assert.is(early.ename, 'NotAvailable');
+      assert.match(early.evalue, /not set up its heap yet/);
       await ok(it, 'break main.resident\ncontinue');
       const none = await json(it, 'memwatch span 0x1000');
       assert.is(none.what, 'not in the Go heap');
