@@ -71,9 +71,8 @@ export const goroutineCommands: Command[] = [
       const m = /^(\d+)(?:\s+(.*))?$/.exec(cx.args);
       if (cx.args && !m) throw usage('goroutine', this.usage, `${cx.args} is not a goroutine id; \`goroutines\` lists them`);
       if (!m) {
-        const st = await askDelve('goroutine', () => s.query.state());
-        const g = cx.state.goroutineId === -1 ? st.currentGoroutine : undefined;
         if (cx.state.goroutineId !== -1) return cx.runLine(`goroutine ${cx.state.goroutineId}`);
+        const g = (await askDelve('goroutine', () => s.query.state())).currentGoroutine;
         if (!g) return { 'text/plain': 'no current goroutine (the thread is not running Go code)' };
         return goroutinesBundle([goroutineRow(g, await s.runtimeNames())], g.id);
       }

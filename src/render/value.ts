@@ -32,14 +32,9 @@ function parts(v: Variable): [string | undefined, Variable][] {
   return children.map((c) => [undefined, c]);
 }
 
+/** What precedes the parts of a struct, array, slice or map. */
 function header(v: Variable): string {
-  switch (v.kind) {
-    case Kind.Slice: return `${v.type} len: ${v.len}, cap: ${v.cap}, `;
-    case Kind.Array: return `${v.type} `;
-    case Kind.Map: return `${v.type} `;
-    case Kind.Struct: return `${v.type} `;
-    default: return '';
-  }
+  return v.kind === Kind.Slice ? `${v.type} len: ${v.len}, cap: ${v.cap}, ` : `${v.type} `;
 }
 
 function open(v: Variable): [string, string] {
