@@ -7,6 +7,7 @@ import { buildWaitGraph } from '../analyses/waitgraph/graph';
 import { AUTO_GROUP_ABOVE, countGoroutines, focusOn, groupGraph, withoutRuntimeGoroutines } from '../analyses/waitgraph/view';
 import { graphBundle } from '../render/graph';
 import { askDelve } from '../state';
+import { captureStacks } from '../capture/capture-stacks';
 import { captureWaits } from '../waits/capture';
 import type { Command } from './command';
 import { progressDisplay } from './progress';
@@ -18,6 +19,8 @@ interface GraphArgs {
 }
 
 const USAGE = 'goroutine-graph [--group] [--all] [--focus ID]';
+/** Frames read per goroutine: where it waits and who called it, not a whole deep recursion. */
+const STACK_DEPTH = 50;
 
 function parseArgs(text: string): GraphArgs {
   const words = splitWords(text);
@@ -55,8 +58,15 @@ export const graphCommands: Command[] = [
       const display = progressDisplay(cx, 'goroutine-graph');
       const progress = (message: string) => display.report(`goroutine-graph: ${message}…`);
       progress('reading goroutines');
-      const names = await s.runtimeNames();
-      const capture = await askDelve('goroutine-graph', () => captureWaits(s.query, names, { signal: cx.signal, progress }));
+      // The stacks as stackdiff captures them: from memory where it can be, else through Delve.
+      const { capture: stacks } = await askDelve('goroutine-graph', () => captureStacks(s, {
+        name: 'goroutine-graph',
+        method: 'auto',
+        signal: cx.signal,
+        maxFrames: STACK_DEPTH,
+        onProgress: (p) => progress(p.phase === 'goroutines' ? `listing goroutines: ${p.done}` : `reading stacks: ${p.done} of ${p.total}`),
+      }));
+      const capture = await askDelve('goroutine-graph', () => captureWaits(s.query, stacks, { signal: cx.signal, progress }));
       progress('analysing');
       const graph = buildWaitGraph(capture);
       const findings = findDeadlocksAndLeaks(graph, { incomplete: capture.partial || capture.unscanned.length > 0 });

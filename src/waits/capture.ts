@@ -10,9 +10,8 @@
 //  4. only for objects no package variable reaches: runtime timers (channels that wake by
 //     themselves), then the frames of every user goroutine.
 import type { DelveClient } from '../rpc/delve-client';
-import { Kind, type LoadConfig, type Stackframe, type Variable } from '../rpc/api';
-import { goroutineRow } from '../goroutines';
-import type { RuntimeNames } from '../session/runtime-names';
+import { Kind, type LoadConfig, type Variable } from '../rpc/api';
+import type { Capture as StackCapture } from '../capture/capture';
 import { callAll } from '../rpc/in-flight';
 import { isMachineryFrame, isRuntimeInternal, isStandardLibrary, syncObjectOf, waitClassOf } from './classify';
 import { betterPath, reachedAddresses } from './reach';
@@ -22,7 +21,6 @@ export interface CaptureOptions {
   signal?: AbortSignal;
   /** One line on what is being read, for the cell's progress display. */
   progress?: (message: string) => void;
-  stackDepth?: number;
 }
 
 /** Values as they are, no pointers followed: for reading runtime structures field by field. */
@@ -38,38 +36,31 @@ const MAX_SELECT_CASES = 128;
  */
 const SKIPPED_PACKAGES = /^(runtime|internal\/|unicode|_cgo|reflect|strconv|syscall|math|sync\/atomic|crypto\/|vendor\/|go\/|regexp|encoding\/|compress\/|hash\/|text\/|html\/|image\/|debug\/|mime|time\.|io\/fs|errors|fmt|path)/;
 
-export async function captureWaits(client: DelveClient, names: RuntimeNames, opts: CaptureOptions = {}): Promise<WaitCapture> {
+/** What every goroutine of STACKS (a stack capture, see capture/) waits on, and who reaches it. */
+export async function captureWaits(client: DelveClient, stacks: StackCapture, opts: CaptureOptions = {}): Promise<WaitCapture> {
   const signal = opts.signal;
   const say = (m: string) => opts.progress?.(m);
-  const capture: WaitCapture = { goroutines: [], references: [], packageReferences: [], timerChannels: [], unscanned: [], partial: false, notes: [] };
+  const capture: WaitCapture = { goroutines: [], references: [], packageReferences: [], timerChannels: [], unscanned: [], partial: stacks.partial, notes: [] };
   const stopped = () => {
     if (signal?.aborted) capture.partial = true;
     return capture.partial;
   };
 
-  // 1. Goroutines and stacks.
-  const { goroutines: listed } = await client.listAllGoroutines({ signal, onPage: (n) => say(`listing goroutines: ${n}`) });
-  if (stopped()) return capture;
-  const depth = opts.stackDepth ?? 50;
-  const stacks = await callAll(listed, (g) => client.stacktrace({ Id: g.id, Depth: depth }).catch(() => undefined), {
-    signal,
-    progress: (n) => say(`reading stacks: ${n} of ${listed.length}`),
-  });
-  if (stacks.partial) capture.partial = true;
-  for (const [i, g] of listed.entries()) {
-    const row = goroutineRow(g, names);
-    const frames = (stacks.results[i] ?? []).map((f: Stackframe) => ({ function: f.function?.name ?? '', file: f.file, line: f.line }));
+  // 1. Goroutines and their stacks, as captured.
+  for (const g of stacks.goroutines) {
+    const frames = g.frames.map((f) => ({ function: f.function, file: f.file, line: f.line }));
     // Where the program itself is: Delve counts sync's frames as user code, the graph does not.
     const top = frames.find((f) => !isMachineryFrame(f.function) && !isStandardLibrary(f.function))
       ?? frames.find((f) => !isMachineryFrame(f.function))
-      ?? { function: row.function, file: row.file, line: row.line };
+      ?? { function: '', file: '', line: 0 };
+    const unreadable = g.status === 'unreadable';
     capture.goroutines.push({
-      id: g.id, status: row.status, waitReason: row.waitReason, startFunction: row.startFunction, goStatement: row.goStatement,
+      id: g.id, status: g.status, waitReason: g.waitReason, startFunction: g.startFunction, goStatement: g.goStatement,
       function: top.function, file: top.file, line: top.line, frames,
-      runtimeInternal: isRuntimeInternal(row.startFunction),
-      waitClass: g.unreadable ? 'unknown' : waitClassOf(row.status, row.waitReason),
+      runtimeInternal: isRuntimeInternal(g.startFunction),
+      waitClass: unreadable ? 'unknown' : waitClassOf(g.status, g.waitReason),
       objects: [],
-      ...(g.unreadable ? { problem: `unreadable goroutine: ${g.unreadable}` } : {}),
+      ...(unreadable ? { problem: `unreadable goroutine${g.error ? `: ${g.error}` : ''}` } : {}),
     });
   }
   if (stopped()) return capture;
@@ -78,6 +69,9 @@ export async function captureWaits(client: DelveClient, names: RuntimeNames, opt
   const chanWaiters = capture.goroutines.filter((g) => g.waitClass === 'chan' || g.waitClass === 'select');
   const syncWaiters = capture.goroutines.filter((g) => g.waitClass === 'sync');
   say(`reading waits: ${chanWaiters.length} on channels, ${syncWaiters.length} on locks and wait groups`);
+  // Delve finds the goroutine of an Eval's scope by walking every g unless it has listed
+  // them all once: without this, each of thousands of Evals walks them (quadratic).
+  if (chanWaiters.length + syncWaiters.length > 0) await client.listAllGoroutines({ signal });
   if (await readChannelWaits(client, chanWaiters, signal)) capture.partial = true;
   const syncRead = await callAll(syncWaiters, (g) => readSyncWait(client, g), { signal });
   if (syncRead.partial) capture.partial = true;
