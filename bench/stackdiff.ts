@@ -2,7 +2,7 @@
 // against Delve's own terminal `goroutines -t 50` on the same process in the same run
 // (goal: under 0.5x; never slower than the terminal). Prints both times and the ratio.
 //
-//   node dist/bench/stackdiff.js        (BENCH_GOROUTINES=10000, BENCH_GO=go1.19 by default; BENCH_GO=go1.22)
+//   node dist/bench/stackdiff.js        (BENCH_GOROUTINES=10000, BENCH_GO=go1.26 by default; BENCH_GO=go1.27)
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -15,7 +15,7 @@ import { buildExample, repoRoot, toolchains } from '../test/helpers/go';
 import { RecordingContext } from '../test/helpers/recording-context';
 
 const GOROUTINES = Number(process.env.BENCH_GOROUTINES ?? 10_000);
-const TOOLCHAIN = toolchains().find((t) => t.name === (process.env.BENCH_GO ?? 'go1.19')) ?? toolchains()[0];
+const TOOLCHAIN = toolchains().find((t) => t.name.startsWith(process.env.BENCH_GO ?? 'go1.26')) ?? toolchains()[0];
 
 function waitForReady(child: ChildProcess): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -10,7 +10,7 @@ import { lookupOrSuggest } from './commands/registry';
 import { complete } from './complete';
 import { UserError } from './errors';
 import { inspect } from './inspect';
-import { delveVersion } from './session/launch';
+import { installedDelves } from './session/delve-choice';
 import { DebugState } from './state';
 
 const VERSION: string = require('../../package.json').version;
@@ -25,7 +25,7 @@ export class DelveInterpreter implements Interpreter {
   }
 
   async kernelInfo(): Promise<KernelInfo> {
-    const dlv = await delveVersion().catch(() => 'not installed');
+    const dlv = (await installedDelves()).map((d) => d.version).join(', ') || 'not installed';
     return {
       implementation: 'delve-kernel',
       implementation_version: VERSION,

@@ -45,10 +45,10 @@ export class DebugState {
     this.frame = 0;
   }
 
-  async start(spec: SessionSpec, warn: (m: string) => void, signal: AbortSignal): Promise<Session> {
+  async start(spec: SessionSpec, warn: (m: string) => void, signal: AbortSignal, anyDelve = false): Promise<Session> {
     await this.end();
     try {
-      this.session = await Session.start(spec, { cwd: this.cwd, output: this.output, warn, signal });
+      this.session = await Session.start(spec, { cwd: this.cwd, output: this.output, warn, signal, anyDelve });
     } catch (err) {
       if (err instanceof LaunchError) throw new UserError('LaunchError', err.message);
       throw err;

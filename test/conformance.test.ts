@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { buildExample, repoRoot, toolchains } from './helpers/go';
 import { cleanUp, explain, installPrefix, PYTHON, run } from './helpers/jupyter-world';
 
-const toolchain = toolchains()[0];
+const toolchain = toolchains().at(-1)!;
 const binary = buildExample('orders', toolchain);
 
 test('jupyter_kernel_test: the conformance suite passes, with and without a target', async () => {

@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MimeBundle } from '../kernel/interpreter';
 import { DelveInterpreter } from '../src/interpreter';
-import { buildExample, repoRoot, toolchains } from './helpers/go';
+import { buildExample, repoRoot, toolchains, type Toolchain } from './helpers/go';
 import { RecordingContext } from './helpers/recording-context';
 import { ok, run, waitFor } from './helpers/cells';
 
@@ -51,7 +51,7 @@ async function continueUntilReady(it: DelveInterpreter, ms?: number): Promise<vo
   assert.is(outcome.status, 'error'); // Interrupted: the target is halted where it was
 }
 
-async function withExample(name: string, tc: { name: string; go: string }, body: (it: DelveInterpreter) => Promise<void>, args = ''): Promise<void> {
+async function withExample(name: string, tc: Toolchain, body: (it: DelveInterpreter) => Promise<void>, args = ''): Promise<void> {
   const binary = buildExample(name, tc);
   const it = new DelveInterpreter({ stream() {} }, path.join(repoRoot, 'examples', name));
   try {

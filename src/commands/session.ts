@@ -9,8 +9,8 @@ import { askDelve, type DebugState } from '../state';
 import type { SessionSpec } from '../session/session';
 import type { Command, CommandContext } from './command';
 
-async function startSession(cx: CommandContext, spec: SessionSpec): Promise<MimeBundle> {
-  const session = await cx.state.start(spec, (m) => cx.out.stream('stderr', m + '\n'), cx.signal);
+async function startSession(cx: CommandContext, spec: SessionSpec, anyDelve: boolean): Promise<MimeBundle> {
+  const session = await cx.state.start(spec, (m) => cx.out.stream('stderr', m + '\n'), cx.signal, anyDelve);
   return statusBundle(cx.state, session.kind === 'core' || session.kind === 'attach'
     ? 'Look with `goroutines`, `bt`, `print EXPR`.'
     : 'Set breakpoints with `break LOCSPEC`, then `continue`.');
@@ -53,6 +53,13 @@ export async function statusBundle(state: DebugState, next?: string): Promise<Mi
   return bundle;
 }
 
+/** The session commands' own words, with `--any-delve` (use a Delve known to misread the target) taken out. */
+function sessionWords(words: string[]): [words: string[], anyDelve: boolean] {
+  return [words.filter((w) => w !== '--any-delve'), words.includes('--any-delve')];
+}
+
+const ANY_DELVE_HELP = ' `--any-delve` uses the Delve found even where it is known to misread this Go release (the README\'s version policy).';
+
 function parsePid(word: string | undefined, cmd: string, line: string): number {
   if (!word || !/^\d+$/.test(word)) throw usage(cmd, line, word ? `${word} is not a process id` : 'which process?');
   return Number(word);
@@ -61,52 +68,59 @@ function parsePid(word: string | undefined, cmd: string, line: string): number {
 export const sessionCommands: Command[] = [
   {
     name: 'debug', aliases: [], group: 'session', completes: 'files',
-    usage: 'debug [DIR|PKG] [-- ARGS]',
+    usage: 'debug [--any-delve] [DIR|PKG] [-- ARGS]',
     summary: "Build a Go program with -gcflags='all=-N -l' and start it under Delve.",
-    details: 'DIR defaults to the notebook\'s directory. The build uses `go` from PATH (or $DELVE_KERNEL_GO). The program\'s output streams into the cell that runs it.',
+    details: 'DIR defaults to the notebook\'s directory. The build uses `go` from PATH (or $DELVE_KERNEL_GO). The program\'s output streams into the cell that runs it.' + ANY_DELVE_HELP,
     async run(cx) {
-      const [words, args] = splitAtDashes(splitWords(cx.args));
+      const [before, args] = splitAtDashes(splitWords(cx.args));
+      const [words, anyDelve] = sessionWords(before);
       if (words.length > 1) throw usage('debug', this.usage, 'one directory or package at most; program arguments go after --');
-      return startSession(cx, { kind: 'debug', target: words[0] ?? '.', args });
+      return startSession(cx, { kind: 'debug', target: words[0] ?? '.', args }, anyDelve);
     },
   },
   {
     name: 'exec', aliases: [], group: 'session', completes: 'files',
-    usage: 'exec BINARY [-- ARGS]',
+    usage: 'exec [--any-delve] BINARY [-- ARGS]',
     summary: 'Start a built program under Delve.',
+    details: ANY_DELVE_HELP.trim(),
     async run(cx) {
-      const [words, args] = splitAtDashes(splitWords(cx.args));
+      const [before, args] = splitAtDashes(splitWords(cx.args));
+      const [words, anyDelve] = sessionWords(before);
       if (words.length !== 1) throw usage('exec', this.usage, words.length ? 'one binary; program arguments go after --' : 'which binary?');
-      return startSession(cx, { kind: 'exec', binary: words[0], args });
+      return startSession(cx, { kind: 'exec', binary: words[0], args }, anyDelve);
     },
   },
   {
     name: 'attach', aliases: [], group: 'session', completes: 'nothing',
-    usage: 'attach PID',
+    usage: 'attach [--any-delve] PID',
     summary: 'Attach to a running process (stops it until `continue`).',
+    details: ANY_DELVE_HELP.trim(),
     async run(cx) {
-      const words = splitWords(cx.args);
-      return startSession(cx, { kind: 'attach', pid: parsePid(words[0], 'attach', this.usage) });
+      const [words, anyDelve] = sessionWords(splitWords(cx.args));
+      return startSession(cx, { kind: 'attach', pid: parsePid(words[0], 'attach', this.usage) }, anyDelve);
     },
   },
   {
     name: 'core', aliases: [], group: 'session', completes: 'files',
-    usage: 'core BINARY COREFILE',
+    usage: 'core [--any-delve] BINARY COREFILE',
     summary: 'Open a core dump (a read-only session).',
+    details: ANY_DELVE_HELP.trim(),
     async run(cx) {
-      const words = splitWords(cx.args);
+      const [words, anyDelve] = sessionWords(splitWords(cx.args));
       if (words.length !== 2) throw usage('core', this.usage, 'a binary and a core file');
-      return startSession(cx, { kind: 'core', binary: words[0], core: words[1] });
+      return startSession(cx, { kind: 'core', binary: words[0], core: words[1] }, anyDelve);
     },
   },
   {
     name: 'connect', aliases: [], group: 'session', completes: 'nothing',
-    usage: 'connect HOST:PORT',
+    usage: 'connect [--any-delve] HOST:PORT',
     summary: 'Use an already running `dlv --headless --accept-multiclient` server.',
+    details: ANY_DELVE_HELP.trim(),
     async run(cx) {
-      const m = /^(\S+):(\d+)$/.exec(cx.args);
+      const [words, anyDelve] = sessionWords(splitWords(cx.args));
+      const m = words.length === 1 ? /^(\S+):(\d+)$/.exec(words[0]) : null;
       if (!m) throw usage('connect', this.usage, 'give the address the server printed, e.g. 127.0.0.1:2345');
-      return startSession(cx, { kind: 'connect', host: m[1], port: Number(m[2]) });
+      return startSession(cx, { kind: 'connect', host: m[1], port: Number(m[2]) }, anyDelve);
     },
   },
   {

@@ -47,14 +47,3 @@ export function majorMinor(version: string): [number, number] | undefined {
   const m = /(\d+)\.(\d+)/.exec(version);
   return m ? [Number(m[1]), Number(m[2])] : undefined;
 }
-
-/**
- * Delve 1.x (x >= 20) supports Go up to 1.x: Delve 1.20.2 refuses Go 1.22 binaries
- * unless told --check-go-version=false. True when the target is newer than that.
- */
-export function isGoNewerThanDelve(goVersion: string, delveVersion: string): boolean {
-  const go = majorMinor(goVersion);
-  const dlv = majorMinor(delveVersion);
-  if (!go || !dlv) return false;
-  return go[0] === 1 && dlv[0] === 1 && go[1] > dlv[1];
-}

@@ -1,8 +1,7 @@
 // Starting a headless Delve: argument arrays only (never a shell string), loopback only,
 // a free port chosen by the kernel, and a process group of its own so that Jupyter's
 // SIGINT to the kernel's group does not reach dlv or the target.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { promisify } from 'node:util';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface OutputSink {
   (name: 'stdout' | 'stderr', text: string): void;
@@ -26,35 +25,18 @@ export class LaunchError extends Error {
 
 const LISTENING = /API server listening at: 127\.0\.0\.1:(\d+)/;
 
-export function dlvPath(): string {
-  return process.env.DELVE_KERNEL_DLV || 'dlv';
-}
-
-let delveVersionCache: Promise<string> | undefined;
-
-/** "1.20.2", read once from `dlv version`. */
-export function delveVersion(): Promise<string> {
-  delveVersionCache ??= promisify(execFile)(dlvPath(), ['version'], { timeout: 10_000 })
-    .then(({ stdout }) => /Version:\s*(\S+)/.exec(stdout)?.[1] ?? 'unknown')
-    .catch((err) => {
-      delveVersionCache = undefined;
-      throw new LaunchError(`cannot run Delve (${dlvPath()}): ${err.code === 'ENOENT' ? 'not installed; run `npm run setup` or install Delve (go install github.com/go-delve/delve/cmd/dlv@latest)' : err.message}`);
-    });
-  return delveVersionCache;
-}
-
 /**
  * Runs `dlv MODE ARGS... --headless ...` and waits for its listening line. Output after that
  * line is the target's (exec/debug) and goes to `output`.
  */
-export function launchDelve(modeArgs: string[], extraFlags: string[], targetArgs: string[], output: OutputSink, cwd?: string): Promise<LaunchedDelve> {
+export function launchDelve(dlv: string, modeArgs: string[], extraFlags: string[], targetArgs: string[], output: OutputSink, cwd?: string): Promise<LaunchedDelve> {
   const argv = [
     ...modeArgs,
     '--headless', '--api-version=2', '--accept-multiclient', '--listen=127.0.0.1:0',
     ...extraFlags,
     ...(targetArgs.length ? ['--', ...targetArgs] : []),
   ];
-  const proc = spawn(dlvPath(), argv, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(dlv, argv, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderrLog = '';
   let listening = false;
   const exited = new Promise<string>((resolve) => {
@@ -83,7 +65,7 @@ export function launchDelve(modeArgs: string[], extraFlags: string[], targetArgs
       if (shown) output('stderr', shown);
     });
     proc.once('error', (err: NodeJS.ErrnoException) => {
-      reject(new LaunchError(err.code === 'ENOENT' ? `Delve (${dlvPath()}) is not installed; run \`npm run setup\`` : `cannot start Delve: ${err.message}`));
+      reject(new LaunchError(err.code === 'ENOENT' ? `Delve (${dlv}) is not installed; run \`npm run setup\`` : `cannot start Delve: ${err.message}`));
     });
     exited.then((how) => {
       if (!listening) reject(new LaunchError(`Delve stopped before it was ready (${how}): ${cleanDelveLog(stderrLog || stdoutHead)}`));

@@ -8,8 +8,9 @@ import * as path from 'node:path';
 import { DelveClient } from '../rpc/delve-client';
 import type { VersionInfo } from '../rpc/api';
 import { buildForDebugging } from './build';
-import { goVersionOfFile, isGoNewerThanDelve } from './go-version';
-import { cleanDelveLog, delveVersion, killGroup, launchDelve, LaunchError, type LaunchedDelve, type OutputSink } from './launch';
+import { chooseDelve, decideDelve } from './delve-choice';
+import { goVersionOfFile } from './go-version';
+import { cleanDelveLog, killGroup, launchDelve, LaunchError, type LaunchedDelve, type OutputSink } from './launch';
 import { loadRuntimeNames, type RuntimeNames } from './runtime-names';
 import { unwatch, watch } from './watchdog';
 
@@ -26,6 +27,8 @@ export interface StartOptions {
   /** One-line notes for the user (e.g. the Go version check was turned off). */
   warn(message: string): void;
   signal?: AbortSignal;
+  /** Use a Delve known to misread this target rather than refuse (`--any-delve`). */
+  anyDelve?: boolean;
 }
 
 export class Session {
@@ -98,7 +101,7 @@ export class Session {
     let targetArgs: string[] = [];
     switch (spec.kind) {
       case 'connect':
-        return Session.connectTo(spec, undefined, undefined, undefined);
+        return Session.connectTo(spec, undefined, undefined, undefined, opts);
       case 'debug': {
         const built = await buildForDebugging(spec.target, opts.cwd, opts.output, opts.signal);
         tempDir = built.tempDir;
@@ -123,22 +126,25 @@ export class Session {
         modeArgs = ['core', binary, spec.core];
         break;
     }
+    // An attached process's binary is /proc/PID/exe: the same policy applies to all four.
     const goVersion = goVersionOfFile(binary);
-    const extraFlags: string[] = [];
-    const dlvVersion = await delveVersion();
-    if (goVersion && isGoNewerThanDelve(goVersion, dlvVersion)) {
-      extraFlags.push('--check-go-version=false');
-      opts.warn(`warning: the target was built with ${goVersion}, newer than Delve ${dlvVersion} supports; started with --check-go-version=false`);
+    let choice;
+    try {
+      choice = await chooseDelve(goVersion, opts.anyDelve);
+    } catch (err) {
+      if (tempDir) fs.rmSync(tempDir, { recursive: true, force: true });
+      throw err;
     }
+    if (choice.note) opts.warn(choice.note);
     let dlv: LaunchedDelve;
     try {
-      dlv = await launchDelve(modeArgs, extraFlags, targetArgs, opts.output, opts.cwd);
+      dlv = await launchDelve(choice.delve.path, modeArgs, choice.flags, targetArgs, opts.output, opts.cwd);
     } catch (err) {
       if (tempDir) fs.rmSync(tempDir, { recursive: true, force: true });
       throw err;
     }
     try {
-      return await Session.connectTo(spec, dlv, tempDir, goVersion);
+      return await Session.connectTo(spec, dlv, tempDir, goVersion, opts);
     } catch (err) {
       // Delve may print "listening" and then fail to start the target.
       const how = await Promise.race([dlv.exited, new Promise<string>((r) => setTimeout(() => r(''), 2000))]);
@@ -148,7 +154,7 @@ export class Session {
     }
   }
 
-  private static async connectTo(spec: SessionSpec, dlv: LaunchedDelve | undefined, tempDir: string | undefined, goVersion: string | undefined): Promise<Session> {
+  private static async connectTo(spec: SessionSpec, dlv: LaunchedDelve | undefined, tempDir: string | undefined, goVersion: string | undefined, opts: StartOptions): Promise<Session> {
     const host = spec.kind === 'connect' ? spec.host : '127.0.0.1';
     const port = spec.kind === 'connect' ? spec.port : dlv!.port;
     const query = await DelveClient.connect(host, port);
@@ -161,6 +167,18 @@ export class Session {
     const version = await query.getVersion();
     const pid = spec.kind === 'attach' ? spec.pid : await query.processPid().catch(() => 0);
     goVersion ??= version.TargetGoVersion?.match(/go\d+\.\d+(\.\d+)?/)?.[0];
+    if (spec.kind === 'connect') {
+      // Someone else's Delve: the same policy, but the only choices are to use it or not.
+      const delveVersion = /Version:\s*(\S+)/.exec(version.DelveVersion)?.[1] ?? version.DelveVersion;
+      try {
+        const choice = decideDelve([{ path: '', version: delveVersion }], goVersion, { anyDelve: opts.anyDelve, launching: false });
+        if (choice.note) opts.warn(choice.note);
+      } catch (err) {
+        query.close();
+        if (control !== query) control.close();
+        throw err;
+      }
+    }
     return new Session(spec, query, control, version, pid, goVersion, dlv, tempDir);
   }
 

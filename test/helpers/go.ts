@@ -7,33 +7,87 @@ import * as path from 'node:path';
 export const repoRoot = path.resolve(__dirname, '../../..');
 
 export interface Toolchain {
+  /** 'go1.27.4' */
   name: string;
+  /** The go command (run with GOTOOLCHAIN=local). */
   go: string;
+  /** 27 for go1.27.4 */
+  minor: number;
 }
 
-/** Go 1.19 (Debian's golang-go) and Go 1.22 (bookworm-backports), where installed. */
-export function toolchains(): Toolchain[] {
-  const found: Toolchain[] = [];
-  for (const [name, go] of [['go1.19', '/usr/lib/go-1.19/bin/go'], ['go1.22', '/usr/lib/go-1.22/bin/go']]) {
-    if (fs.existsSync(go)) found.push({ name, go });
-  }
-  // CI must test both releases: a missing Go 1.22 there is a broken set-up, not a skip.
-  if (process.env.CI && found.length < 2) throw new Error('CI needs Go 1.19 and Go 1.22 (scripts/setup.sh installs golang-1.22-go)');
-  if (found.length === 0) found.push({ name: 'go', go: 'go' });
-  return found;
+const cacheDir = process.env.DELVE_KERNEL_CACHE || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'delve-kernel');
+
+/** The releases in scripts/go-releases; DELVE_KERNEL_TEST_GO=go1.26.8,go1.27.4 narrows them for a quick local run. */
+function matrixReleases(): string[] {
+  const all = fs.readFileSync(path.join(repoRoot, 'scripts/go-releases'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const only = process.env.DELVE_KERNEL_TEST_GO?.split(',').map((s) => s.trim()).filter(Boolean);
+  return only?.length ? all.filter((r) => only.some((o) => r.startsWith(o))) : all;
 }
+
+/** Where scripts/setup.sh --tests left RELEASE: Go's own toolchain download, else Debian's unpacked package. */
+function findGo(release: string): string | undefined {
+  try {
+    const root = execFileSync('go', ['env', 'GOROOT'], { env: { ...process.env, GOTOOLCHAIN: release, GOFLAGS: '' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const go = path.join(root, 'bin', 'go');
+    const version = execFileSync(go, ['env', 'GOVERSION'], { env: { ...process.env, GOTOOLCHAIN: 'local' }, encoding: 'utf8' }).trim();
+    if (version === release) return go;
+  } catch {
+    /* not served by the proxy */
+  }
+  const minor = /^go1\.(\d+)/.exec(release)?.[1];
+  const debian = path.join(cacheDir, 'debian', 'usr', 'lib', `go-1.${minor}`, 'bin', 'go');
+  return fs.existsSync(debian) ? debian : undefined;
+}
+
+let matrix: Toolchain[] | undefined;
+
+/** The Go releases of the test matrix (scripts/go-releases), each run under Delve 1.27.1. */
+export function toolchains(): Toolchain[] {
+  if (matrix) return matrix;
+  const missing: string[] = [];
+  matrix = [];
+  for (const name of matrixReleases()) {
+    const go = findGo(name);
+    if (go) matrix.push({ name, go, minor: Number(/^go1\.(\d+)/.exec(name)![1]) });
+    else missing.push(name);
+  }
+  // A missing release is a broken set-up, not a skip.
+  if (missing.length) throw new Error(`Go ${missing.join(', ')} not found: run \`bash scripts/setup.sh --tests\``);
+  return matrix;
+}
+
+/** Debian's Go 1.19 and Delve 1.20.2: the old pair a user may `connect` to. */
+export const legacy = { toolchain: { name: 'go1.19', go: '/usr/lib/go-1.19/bin/go', minor: 19 } as Toolchain, dlv: '/usr/bin/dlv' };
 
 const buildDir = fs.mkdtempSync(path.join(os.tmpdir(), 'delve-kernel-test-'));
 process.on('exit', () => fs.rmSync(buildDir, { recursive: true, force: true }));
 
+export interface BuildOptions {
+  /** As `go build` does by default (inlined calls, registers) instead of -gcflags=all=-N -l. */
+  optimized?: boolean;
+  /**
+   * The go.mod `go` line: by default the toolchain's own release (as a new module gets), so
+   * the program sees that release's semantics (e.g. timers from 1.23); or an older one.
+   */
+  goLine?: string;
+}
+
 /**
- * Builds examples/NAME without optimizations, as `debug` does (or, with optimized, as
- * `go build` does by default: inlined calls); returns the binary.
+ * Builds examples/NAME without optimizations, as `debug` does (or optimized), with its
+ * go.mod at the toolchain's `go` line; returns the binary. Each build is made once per
+ * test run (uvu loads every test file into one process) and toolchain.
  */
-export function buildExample(name: string, toolchain: Toolchain = toolchains()[0], opts: { optimized?: boolean } = {}): string {
-  const out = path.join(buildDir, `${name}-${toolchain.name}${opts.optimized ? '-optimized' : ''}`);
+export function buildExample(name: string, toolchain: Toolchain = toolchains()[toolchains().length - 1], opts: BuildOptions = {}): string {
+  const goLine = opts.goLine ?? `1.${toolchain.minor}`;
+  const tag = `${name}-${toolchain.name}${opts.optimized ? '-optimized' : ''}${opts.goLine ? `-mod${opts.goLine}` : ''}`;
+  const out = path.join(buildDir, tag);
   if (!fs.existsSync(out)) {
-    execFileSync(toolchain.go, ['build', ...(opts.optimized ? [] : ['-gcflags=all=-N -l']), '-o', out, '.'], {
+    // A go.mod of our own through -modfile: the sources stay where they are (file names in
+    // stacks read examples/NAME/main.go), only the `go` line differs.
+    const modfile = path.join(buildDir, `${tag}.mod`);
+    const mod = fs.readFileSync(path.join(repoRoot, 'examples', name, 'go.mod'), 'utf8');
+    fs.writeFileSync(modfile, mod.replace(/^go \S+$/m, `go ${goLine}`));
+    execFileSync(toolchain.go, ['build', `-modfile=${modfile}`, ...(opts.optimized ? [] : ['-gcflags=all=-N -l']), '-o', out, '.'], {
       cwd: path.join(repoRoot, 'examples', name),
       env: { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' },
       stdio: ['ignore', 'ignore', 'inherit'],
