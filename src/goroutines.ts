@@ -1,7 +1,7 @@
 // Goroutines as rows: the CONTRACT's fields, from Delve's api.Goroutine and the target's
 // own names for statuses and wait reasons. Pure data, no Delve.
 import type { Goroutine, Location } from './rpc/api';
-import type { RuntimeNames } from './session/runtime-names';
+import { isLiveStatus, type RuntimeNames } from './session/runtime-names';
 
 export interface GoroutineRow {
   id: number;
@@ -20,9 +20,13 @@ export function statusOf(g: Goroutine, names: RuntimeNames): string {
   return names.status.get(base) ?? `status ${g.status}`;
 }
 
-/** As Go's own tracebacks: a reason only while waiting (the runtime leaves stale ones behind). */
+/**
+ * As Go's own tracebacks: a reason only while waiting, or leaked (Go 1.26: what it was waiting
+ * for when the GC found it unreachable); the runtime leaves stale ones behind otherwise.
+ */
 export function waitReasonOf(g: Goroutine, names: RuntimeNames): string {
-  if (!g.waitReason || statusOf(g, names) !== 'waiting') return '';
+  const status = statusOf(g, names);
+  if (!g.waitReason || (status !== 'waiting' && status !== 'leaked')) return '';
   return names.waitReasons[g.waitReason] ?? `wait reason ${g.waitReason}`;
 }
 
@@ -34,7 +38,11 @@ export function fileLine(loc: Location | undefined | null): string {
   return loc && loc.file ? `${loc.file}:${loc.line}` : '';
 }
 
-export function goroutineRow(g: Goroutine, names: RuntimeNames): GoroutineRow {
+/**
+ * START: the go statement's function when the caller knows it better than Delve's startLoc
+ * (which names a callee of an inlined function in optimized builds; see capture/start-function).
+ */
+export function goroutineRow(g: Goroutine, names: RuntimeNames, start?: string): GoroutineRow {
   const top = g.userCurrentLoc ?? g.currentLoc;
   return {
     id: g.id,
@@ -43,8 +51,13 @@ export function goroutineRow(g: Goroutine, names: RuntimeNames): GoroutineRow {
     function: functionName(top),
     file: top?.file ?? '',
     line: top?.line ?? 0,
-    startFunction: functionName(g.startLoc),
+    startFunction: start || functionName(g.startLoc),
     goStatement: fileLine(g.goStatementLoc),
     threadId: g.threadID,
   };
+}
+
+/** Whether Delve's record is of a goroutine (Delve 1.27 lists Go 1.26's deadextra gs too). */
+export function isGoroutine(g: Goroutine, names: RuntimeNames): boolean {
+  return !!g.unreadable || isLiveStatus(names, g.status);
 }

@@ -51,22 +51,57 @@ const SAME_AS_READMEMSTATS: [string, string][] = [
   ['pauseTotalNs', 'PauseTotalNs'], ['numGC', 'NumGC'], ['numForcedGC', 'NumForcedGC'],
 ];
 
+type Json = Record<string, any>;
+
+/** memwatch's figures against ReadMemStats' (all but EXCEPT, which memwatch labels approximate there). */
+function assertSameAsReadMemStats(figures: Record<string, number>, truth: Record<string, number>, where: string, except: string[] = []): void {
+  for (const [ours, theirs] of SAME_AS_READMEMSTATS) {
+    if (!except.includes(ours)) assert.is(figures[ours], truth[theirs], `${where}: ${ours} against ReadMemStats' ${theirs}`);
+  }
+}
+
+/** The arena pages by state add up to ReadMemStats' heap figures (Go 1.26's padding pages are released, not in use). */
+function assertPageStates(snapshot: Json, truth: Record<string, number>, where: string): void {
+  const bytes = (state: string) => snapshot.heapStates.find((h: { state: string }) => h.state === state).bytes;
+  assert.is(bytes('inUse'), truth.HeapInuse, `${where}: pages in use against HeapInuse`);
+  assert.is(bytes('idle') + bytes('released'), truth.HeapIdle, `${where}: idle and released pages against HeapIdle`);
+  assert.is(bytes('released'), truth.HeapReleased, `${where}: released pages against HeapReleased`);
+}
+
+/**
+ * The target's next runtime.ReadMemStats, seen from inside it with the world stopped, so no
+ * goroutine allocates between memwatch's reading and ReadMemStats' (the runtime's own do, e.g.
+ * the scavenger growing a timer heap, racing a stop after ReadMemStats returns): memwatch
+ * stats before ReadMemStats flushes the per-P caches (which memwatch must account for as the
+ * flush would), memwatch pages after it, and ReadMemStats' answer.
+ */
+async function insideReadMemStats(it: DelveInterpreter): Promise<{ stats: Awaited<ReturnType<typeof run>>; pages: Json; truth: Record<string, number> }> {
+  await ok(it, 'break rms runtime.readmemstats_m\ncontinue');
+  const stats = await run(it, 'memwatch stats');
+  await ok(it, 'clear rms\nbreak rmsdone runtime.startTheWorld\ncontinue');
+  const truth = await readMemStatsInTarget(it);
+  const pages = await json(it, 'memwatch pages');
+  await ok(it, 'clear rmsdone');
+  return { stats, pages, truth };
+}
+
 for (const tc of toolchains()) {
   const test = suite(`memwatch (${tc.name})`);
   const binary = buildExample('heap', tc);
+  // The same program with go.mod at an old `go` line: the toolchain's runtime, older GODEBUG defaults.
+  const oldGoLine = tc.minor > 22 ? buildExample('heap', tc, { goLine: '1.22' }) : undefined;
 
-  test('256 MiB resident, then released: stats, span, top, pages (both paths), diff, gc', async () => {
+  const walkThrough = async (program: string) => {
     const it = new DelveInterpreter({ stream() {} }, repoRoot);
     try {
-      await ok(it, `exec ${binary}`);
+      await ok(it, `exec ${program}`);
+      const first = await insideReadMemStats(it);
+      const figures = (first.stats.data['application/json'] as { memstats: Record<string, number> }).memstats;
+      assertSameAsReadMemStats(figures, first.truth, 'resident');
+      assertPageStates(first.pages, first.truth, 'resident');
+      assert.ok(first.stats.ctx.displays.some((d) => d.displayId?.startsWith('memwatch-')), 'progress is shown');
+      assert.ok(first.stats.ctx.updates.length > 0, 'progress is updated');
       await ok(it, 'break main.resident\ncontinue');
-
-      const stats = await run(it, 'memwatch stats');
-      const figures = (stats.data['application/json'] as { memstats: Record<string, number> }).memstats;
-      const truth = await readMemStatsInTarget(it);
-      for (const [ours, theirs] of SAME_AS_READMEMSTATS) assert.is(figures[ours], truth[theirs], `${ours} against ReadMemStats' ${theirs}`);
-      assert.ok(stats.ctx.displays.some((d) => d.displayId?.startsWith('memwatch-')), 'progress is shown');
-      assert.ok(stats.ctx.updates.length > 0, 'progress is updated');
 
       const span = await json(it, 'memwatch span main.known');
       const known = await it.state.session!.query.eval({ Scope: { GoroutineID: -1, Frame: 0 }, Expr: 'main.known', Cfg: null });
@@ -83,16 +118,17 @@ for (const tc of toolchains()) {
       const large = top.sizeClasses.find((r: { sizeClass: number }) => r.sizeClass === 0);
       assert.ok(large.spans >= 256 && large.inUseBytes >= 256 * MiB);
       assert.is(top.heapAllocFromSpans, figures.heapAlloc);
+      assert.is(top.sizeClasses.find((r: { sizeClass: number }) => r.sizeClass === 5).elemSize, 48);
 
       const pages = await ok(it, 'memwatch pages');
       assert.match(String(pages['image/svg+xml']), /^<svg/);
       assert.ok(pages['application/vnd.vegalite.v5+json']);
-      const scanned = pages['application/json'] as { heapResidentBytes: number; rssBytes: number; pages: { method: string }; regions: { kind: string }[] };
+      const scanned = pages['application/json'] as Json;
       assert.ok(scanned.heapResidentBytes >= 256 * MiB, `heap resident ${scanned.heapResidentBytes}`);
       assert.ok(scanned.rssBytes >= scanned.heapResidentBytes);
-      for (const kind of ['heap', 'stack', 'text', 'data', 'other']) assert.ok(scanned.regions.some((r) => r.kind === kind), kind);
+      for (const kind of ['heap', 'stack', 'text', 'data', 'other']) assert.ok(scanned.regions.some((r: { kind: string }) => r.kind === kind), kind);
       if (fs.existsSync(HELPER_PATH)) assert.is(scanned.pages.method, 'pagemap-scan');
-      const read = (await json(it, 'memwatch pages --read')) as typeof scanned;
+      const read = await json(it, 'memwatch pages --read');
       assert.is(read.pages.method, 'pagemap-read');
       assert.is(read.heapResidentBytes, scanned.heapResidentBytes); // the target is stopped: both paths see the same pages
       assert.is(read.rssBytes, scanned.rssBytes);
@@ -101,14 +137,36 @@ for (const tc of toolchains()) {
       assert.is(a.kind, 'memwatch.snapshot');
       assert.is(a.name, 'a');
 
+      // Inside the next GC's mark termination, after gcSweep: every live object is marked and
+      // no span is swept yet (the world is stopped). Green Tea GC (Go 1.26+) keeps the marks
+      // of small-object spans at the span's end, not in gcmarkBits, until the sweep.
+      await ok(it, 'break marked runtime.gcControllerCommit\ncontinue');
+      const marked = await json(it, 'memwatch span main.known');
+      assert.is(marked.marked, true, 'a live object is marked after the mark phase');
+      assert.match(marked.markNote, /not yet swept/);
+      if (tc.minor >= 26) assert.match(marked.markNote, /Green Tea/);
+      await ok(it, 'clear marked');
+
+      const second = await insideReadMemStats(it);
+      assertSameAsReadMemStats(second.stats.data['application/json'].memstats, second.truth, 'released');
+      assertPageStates(second.pages, second.truth, 'released');
       await ok(it, 'break main.released\ncontinue');
-      await json(it, 'memwatch snapshot b');
+      const b = await json(it, 'memwatch snapshot b');
+      const swept = await json(it, 'memwatch span main.known');
+      assert.is(swept.marked, false, 'runtime.GC() swept every span: mark bits are clear');
+      assert.match(swept.markNote, /is swept/);
       const d = await json(it, 'memwatch diff a b');
       assert.is(d.kind, 'memwatch.diff');
       assert.ok(d.heapResidentBytes.delta <= -200 * MiB, `resident heap moved ${d.heapResidentBytes.delta}`);
       assert.ok(d.memstats.heapReleased.delta >= 200 * MiB, `heapReleased moved ${d.memstats.heapReleased.delta}`);
-      const releasedNow = await readMemStatsInTarget(it);
-      assert.is(d.memstats.heapReleased.after, releasedNow.HeapReleased);
+      assert.is(d.memstats.heapReleased.after, second.truth.HeapReleased);
+
+      // GC is off here (SetGCPercent(-1)) and the garbage sits in the per-P caches. NextGC comes
+      // from the memory limit then, which memwatch says it only approximates.
+      const third = await insideReadMemStats(it);
+      const garbage = third.stats.data['application/json'] as Json;
+      assertSameAsReadMemStats(garbage.memstats, third.truth, 'garbage', ['nextGC']);
+      assert.ok(garbage.approximate.nextGC);
 
       await ok(it, `break main.go:${collectLine}\ncontinue`);
       const gc = await json(it, 'memwatch gc --clear-soft-dirty');
@@ -119,7 +177,10 @@ for (const tc of toolchains()) {
     } finally {
       await it.shutdown(false);
     }
-  });
+  };
+
+  test('256 MiB resident, then released: stats, span, top, pages (both paths), marks, diff, gc', () => walkThrough(binary));
+  if (oldGoLine) test('the same with go.mod at `go 1.22`', () => walkThrough(oldGoLine));
 
   test('a core dump: stats, top and span agree with the live process; pages say they need one', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'delve-kernel-memwatch-'));

@@ -91,6 +91,7 @@ func main() {
 		}
 	}
 	trash = nil
+	runtime.ReadMemStats(&stats)
 	garbage()
 	runtime.KeepAlive(known)
 	runtime.KeepAlive(spans)

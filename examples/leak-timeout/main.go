@@ -1,6 +1,8 @@
 // leak-timeout: each request starts a worker and gives up waiting for it after a
 // timeout; the worker then blocks for ever sending its result on an unbuffered channel
 // that nobody reads any more. Prints "ready" after three requests have timed out.
+// Goroutines waiting on timers are not leaks (a heartbeat's Ticker, a janitor's select on
+// time.After, a watchdog's Timer), but one waiting on a Timer stopped before it fired is.
 package main
 
 import (
@@ -36,10 +38,34 @@ func heartbeat() {
 	}
 }
 
+// janitor waits for work or for time.After: the timer case wakes it.
+func janitor(work <-chan int) {
+	select {
+	case <-work:
+	case <-time.After(time.Hour):
+	}
+}
+
+// watchdog waits on a Timer that will fire.
+func watchdog() {
+	t := time.NewTimer(time.Hour)
+	<-t.C
+}
+
+// stale stops its Timer before it fires, then waits on it: nothing will ever send (a leak).
+func stale() {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	<-t.C
+}
+
 func leaked() { fmt.Println("ready") }
 
 func main() {
 	go heartbeat()
+	go janitor(make(chan int))
+	go watchdog()
+	go stale()
 	for key := 0; key < 3; key++ {
 		if _, err := lookup(key, time.Millisecond); err != nil {
 			fmt.Println("lookup", key, err)

@@ -9,6 +9,7 @@ import { MAX_FRAMES, type Capture, type CaptureMethod, type CaptureProgress, typ
 import { captureWithDelve } from './delve-capture';
 import { readGStructs, type GStruct } from './g-structs';
 import { captureFromMemory } from './memory-capture';
+import { startFunctionsOf } from './start-function';
 import { runningGoroutines } from './threads';
 
 export interface TakeCaptureOptions {
@@ -61,7 +62,7 @@ export async function captureStacks(session: Session, opts: TakeCaptureOptions):
     const captureOpts = { signal: opts.signal, onProgress: opts.onProgress, maxFrames };
     const stacks = method === 'memory'
       ? await captureFromMemory(session.query, memory, table!.table, names, gs, running, captureOpts)
-      : await captureWithDelve(session.query, names, gs, running, captureOpts);
+      : await captureWithDelve(session.query, names, gs, running, captureOpts, await delveStartFunctions(session, gs));
     const capture: Capture = {
       name: opts.name,
       takenAt,
@@ -77,6 +78,20 @@ export async function captureStacks(session: Session, opts: TakeCaptureOptions):
   } finally {
     table?.close();
     await memory.close();
+  }
+}
+
+/** For the Delve path too, the go statements' functions where Delve's startLoc misnames them. */
+async function delveStartFunctions(session: Session, gstructs: GStruct[]): Promise<Map<number, string> | undefined> {
+  if (!gstructs.length) return undefined;
+  let table: LoadedFuncTable | undefined;
+  try {
+    table = await loadFuncTable(session);
+    return await startFunctionsOf(session.query, table.table, gstructs);
+  } catch {
+    return undefined;
+  } finally {
+    table?.close();
   }
 }
 

@@ -1,12 +1,12 @@
 // Capturing through Delve alone (the reference the memory path is checked against): the
 // goroutine list a page at a time, then every stack with many Stacktrace requests in
 // flight at once on the one connection (Delve answers them in order).
-import { statusOf, waitReasonOf, functionName, fileLine } from '../goroutines';
+import { statusOf, waitReasonOf, functionName, fileLine, isGoroutine } from '../goroutines';
 import type { Stackframe } from '../rpc/api';
 import type { DelveClient } from '../rpc/delve-client';
 import { callAll } from '../rpc/in-flight';
 import { RpcTransportError } from '../rpc/json-rpc';
-import type { RuntimeNames } from '../session/runtime-names';
+import { isLiveStatus, type RuntimeNames } from '../session/runtime-names';
 import type { CapturedFrame, CapturedGoroutine, CapturedStacks, CaptureOptions } from './capture';
 import type { GStruct } from './g-structs';
 import { stackPointer, type RunningGoroutine } from './threads';
@@ -20,14 +20,17 @@ export interface StackResult {
   error?: string;
 }
 
+/** STARTS: each goroutine's start function by id where Delve's startLoc is not the go statement's function (capture/start-function). */
 export async function captureWithDelve(
   client: DelveClient, names: RuntimeNames, gstructs: GStruct[], running: Map<number, RunningGoroutine>, opts: CaptureOptions,
+  starts?: Map<number, string>,
 ): Promise<CapturedStacks> {
-  const live = gstructs.filter((g) => names.status.get(g.status & ~names.scanBit) !== 'dead');
-  const { goroutines: listed, partial } = await client.listAllGoroutines({
+  const live = gstructs.filter((g) => isLiveStatus(names, g.status));
+  const { goroutines: all, partial } = await client.listAllGoroutines({
     signal: opts.signal,
     onPage: (n) => opts.onProgress?.({ phase: 'goroutines', done: n, total: Math.max(live.length, n) }),
   });
+  const listed = all.filter((g) => isGoroutine(g, names));
   if (partial) return { goroutines: [], missing: live.map((g) => g.id).sort((a, b) => a - b), partial: true };
   const byId = new Map(gstructs.map((g) => [g.id, g]));
   const stacks = await delveStacks(client, listed.map((g) => g.id), opts);
@@ -47,7 +50,7 @@ export async function captureWithDelve(
       id: g.id,
       status: g.unreadable ? 'unreadable' : statusOf(g, names),
       waitReason: waitReasonOf(g, names),
-      startFunction: functionName(g.startLoc),
+      startFunction: starts?.get(g.id) || functionName(g.startLoc),
       goStatement: fileLine(g.goStatementLoc),
       labels: g.labels ?? {},
       threadId: g.threadID,

@@ -7,25 +7,24 @@ import { statusOf, waitReasonOf } from '../goroutines';
 import { Kind, type Goroutine, type Variable } from '../rpc/api';
 import type { DelveClient } from '../rpc/delve-client';
 import type { MemoryReader } from '../session/memory';
-import type { RuntimeNames } from '../session/runtime-names';
+import { isLiveStatus, type RuntimeNames } from '../session/runtime-names';
 import type { CapturedGoroutine, CapturedStacks, CaptureOptions } from './capture';
 import { delveStacks, type StackResult } from './delve-capture';
 import { readRegions, type GStruct } from './g-structs';
 import type { FuncTable } from './pclntab';
+import { startFunctionNames } from './start-function';
 import { stackPointer, type RunningGoroutine } from './threads';
 import { goStatementOf, Unwinder } from './unwind';
 
 /** A stack larger than this is read only this far (its innermost part). */
 const MAX_STACK_READ = 64 * 1024 * 1024;
-/** api.AssemblyFlavour GoFlavour: instructions as `CALL main.relay(SB)`. */
-const GO_ASSEMBLY = 2;
-const LABEL_VALUES = { FollowPointers: true, MaxVariableRecurse: 2, MaxStringLen: 1024, MaxArrayValues: 1024, MaxStructFields: -1 };
+const LABEL_VALUES = { FollowPointers: true, MaxVariableRecurse: 5, MaxStringLen: 1024, MaxArrayValues: 1024, MaxStructFields: -1 };
 
 export async function captureFromMemory(
   client: DelveClient, memory: MemoryReader, table: FuncTable, names: RuntimeNames, gstructs: GStruct[],
   running: Map<number, RunningGoroutine>, opts: CaptureOptions,
 ): Promise<CapturedStacks> {
-  const live = gstructs.filter((g) => names.status.get(g.status & ~names.scanBit) !== 'dead');
+  const live = gstructs.filter((g) => isLiveStatus(names, g.status));
   const onThreads = live.filter((g) => running.has(g.id));
   const parked = live.filter((g) => !running.has(g.id));
   const total = live.length;
@@ -33,7 +32,7 @@ export async function captureFromMemory(
   // Delve for the running ones and the labels, while the stacks are read and walked.
   const threadStacks = delveStacks(client, onThreads.map((g) => g.id), { ...opts, onProgress: undefined });
   const labels = readLabels(client, live.filter((g) => g.labels !== 0));
-  const started = startFunctions(client, table, live.map((g) => g.startpc));
+  const started = startFunctionNames(client, table, live.map((g) => g.startpc));
 
   const regions = parked
     .filter((g) => g.schedSp >= g.stackLo && g.schedSp < g.stackHi)
@@ -91,36 +90,6 @@ export async function captureFromMemory(
   }
   goroutines.sort((a, b) => a.id - b.id);
   return { goroutines, missing: missing.sort((a, b) => a - b), partial: missing.length > 0 };
-}
-
-/**
- * The function each start pc belongs to, named as Delve names it: a wrapper the compiler made
- * for `go f(x)` stands for the first function it calls outside the runtime's internals, which
- * Delve finds by disassembling it (so here too, through Delve, once per wrapper).
- */
-async function startFunctions(client: DelveClient, table: FuncTable, startpcs: number[]): Promise<Map<number, string>> {
-  const out = new Map<number, string>();
-  await Promise.all(
-    [...new Set(startpcs)].map(async (pc) => {
-      const f = table.findFunc(pc);
-      if (!f) return out.set(pc, '');
-      out.set(pc, f.name);
-      if (!table.isWrapper(f) && !f.name.includes('·dwrap·')) return;
-      try {
-        const code = await client.disassemble({ Scope: { GoroutineID: -1, Frame: 0 }, StartPC: f.entry, EndPC: f.end, Flavour: GO_ASSEMBLY });
-        const call = code.find((i) => /^CALL\b/i.test(i.Text) && i.DestLoc?.function && !privateRuntime(i.DestLoc.function.name));
-        if (call) out.set(pc, call.DestLoc!.function!.name);
-      } catch {
-        /* the wrapper's own name, then */
-      }
-    }),
-  );
-  return out;
-}
-
-/** runtime.x with a lower-case x: the runtime's internals (Delve's privateRuntime). */
-function privateRuntime(name: string): boolean {
-  return name.startsWith('runtime.') && name.length > 8 && !/[A-Z]/.test(name[8]);
 }
 
 /**

@@ -114,10 +114,40 @@ export class FuncTable {
 
   /** The inlined call that PC belongs to, innermost first; undefined when PC is F's own code. */
   inlinedCallAt(f: GoFunc, pc: number): InlinedCall | undefined {
+    const table = this.inlineIndexTable(f);
+    if (table === undefined) return undefined;
+    return this.inlinedCall(f, this.pcvalue(table, f.entry, pc));
+  }
+
+  /**
+   * The calls inlined into F at its top level (not within other inlined calls), in the order
+   * of their call sites: what a wrapper such as a `go f(x)` statement's gowrap really calls
+   * once the compiler has inlined f into it.
+   */
+  outermostInlinedCalls(f: GoFunc): InlinedCall[] {
+    const table = this.inlineIndexTable(f);
+    if (table === undefined) return [];
+    const found = new Map<number, InlinedCall>();
+    for (const index of new Set(this.pcvalueRuns(table, f.entry, f.end).map((r) => r.value))) {
+      let call = this.inlinedCall(f, index);
+      for (let depth = 0; call && depth < 100; depth++) {
+        const parent = this.inlinedCallAt(f, f.entry + call.parentPc);
+        if (!parent) break;
+        call = parent;
+      }
+      if (call) found.set(call.parentPc, call);
+    }
+    return [...found.values()].sort((a, b) => a.parentPc - b.parentPc);
+  }
+
+  private inlineIndexTable(f: GoFunc): number | undefined {
     if (f.npcdata <= PCDATA_INL_TREE_INDEX || f.nfuncdata <= FUNCDATA_INL_TREE) return undefined;
     const table = this.pclntab.readUInt32LE(f.tablesAt + 4 * PCDATA_INL_TREE_INDEX);
-    if (table === 0) return undefined;
-    const index = this.pcvalue(table, f.entry, pc);
+    return table === 0 ? undefined : table;
+  }
+
+  /** Entry INDEX of F's inline tree (undefined for -1: F's own code). */
+  private inlinedCall(f: GoFunc, index: number): InlinedCall | undefined {
     if (index < 0) return undefined;
     const treeOff = this.pclntab.readUInt32LE(f.tablesAt + 4 * f.npcdata + 4 * FUNCDATA_INL_TREE);
     if (treeOff === 0xffffffff) return undefined;
@@ -194,6 +224,35 @@ export class FuncTable {
       this.files.set(off, name);
     }
     return name;
+  }
+
+  /** Every run of a pc-value table from ENTRY to END: [start, end) has VALUE. */
+  private pcvalueRuns(table: number, entry: number, end: number): { start: number; end: number; value: number }[] {
+    const p = this.pclntab;
+    const out: { start: number; end: number; value: number }[] = [];
+    let at = this.pctabAt + table;
+    let value = -1;
+    let upto = entry;
+    for (let first = true; upto < end; first = false) {
+      let uv = 0;
+      for (let shift = 1; ; shift *= 128) {
+        const b = p[at++];
+        uv += (b & 0x7f) * shift;
+        if (b < 0x80) break;
+      }
+      if (uv === 0 && !first) break;
+      value += uv % 2 === 1 ? -(uv + 1) / 2 : uv / 2;
+      let delta = 0;
+      for (let shift = 1; ; shift *= 128) {
+        const b = p[at++];
+        delta += (b & 0x7f) * shift;
+        if (b < 0x80) break;
+      }
+      const start = upto;
+      upto += delta * this.minLC;
+      out.push({ start, end: upto, value });
+    }
+    return out;
   }
 
   /**

@@ -2,7 +2,8 @@
 import type { MimeBundle } from '../../kernel/interpreter';
 import { splitWords } from '../cell';
 import { UserError, usage } from '../errors';
-import { goroutineRow, type GoroutineRow } from '../goroutines';
+import { isGoroutine, goroutineRow, type GoroutineRow } from '../goroutines';
+import { startFunctionsById } from '../capture/start-function';
 import type { Goroutine } from '../rpc/api';
 import { hex } from '../render/html';
 import { stopBundle, stopLocation } from '../render/stop';
@@ -55,8 +56,10 @@ export const goroutineCommands: Command[] = [
       const s = cx.state.need('goroutines');
       const words = splitWords(cx.args);
       if (words.some((w) => w !== '-w')) throw usage('goroutines', this.usage);
-      const [{ goroutines, partial }, names, current] = await Promise.all([listAllGoroutines(s, cx), s.runtimeNames(), currentGoroutineId(cx, s)]);
-      let rows = goroutines.map((g) => goroutineRow(g, names)).sort((a, b) => a.id - b.id);
+      const [{ goroutines, partial }, names, current, starts] = await Promise.all([
+        listAllGoroutines(s, cx), s.runtimeNames(), currentGoroutineId(cx, s), startFunctionsById(s),
+      ]);
+      let rows = goroutines.filter((g) => isGoroutine(g, names)).map((g) => goroutineRow(g, names, starts?.get(g.id))).sort((a, b) => a.id - b.id);
       if (words.includes('-w')) rows = rows.filter((r) => r.status === 'waiting');
       const title = `${rows.length} goroutine${rows.length === 1 ? '' : 's'}${partial ? ' (interrupted: partial list)' : ''}`;
       return goroutinesBundle(rows, current, title);

@@ -3,13 +3,19 @@
 // chunks) and the page allocator's bitmaps (in use, scavenged) for every arena page.
 import { MemoryError, type MemoryReader } from '../session/memory';
 import { readField } from './fields';
-import { ARENA_BASE_SHIFT, type RuntimeLayout } from './runtime-layout';
+import { ARENA_BASE_SHIFT, readArenaIndexes, type RuntimeLayout } from './runtime-layout';
 import type { HeapCapture, PageState, SpanRecord, StateRun } from './types';
 
 const STATE_CODES: PageState[] = ['unused', 'inUse', 'stack', 'idle', 'released'];
 const UNUSED = 0, IN_USE = 1, STACK = 2, IDLE = 3, RELEASED = 4;
 /** Allocated in the page allocator, but no span seen yet (placeholder while decoding). */
 const ALLOCATED = 5;
+/**
+ * Allocated and scavenged at once: the allocator clears the scavenged bits of what it hands
+ * out, so only pages never used carry both, i.e. Go 1.26's padding below its randomized heap
+ * base (markRandomPaddingPages), which the runtime counts as released.
+ */
+const ALLOCATED_SCAVENGED = 6;
 /** Bytes read at once when mspans lie close together. */
 const GROUP_BYTES = 64 << 10;
 
@@ -31,10 +37,9 @@ export async function readU64s(memory: MemoryReader, at: number, count: number):
   return out;
 }
 
-/** Arena start addresses, from mheap_.allArenas (never assumed from the 0xc000000000 hint). */
+/** Arena start addresses, from the runtime's own lists of them (never assumed from a base address: Go 1.26 randomizes it). */
 export async function readArenas(memory: MemoryReader, l: RuntimeLayout): Promise<number[]> {
-  const all = await readSlice(memory, l.addr.mheap + l.mheap.allArenas);
-  const indexes = await readU64s(memory, all.ptr, all.len);
+  const indexes = await readArenaIndexes(memory, l.addr.mheap, l.mheap.arenaLists);
   return indexes.map((i) => i * l.constants.arenaBytes - ARENA_BASE_SHIFT).sort((a, b) => a - b);
 }
 
@@ -136,8 +141,9 @@ async function readPageStates(memory: MemoryReader, l: RuntimeLayout, arenas: nu
           const byte = k * palloc.size + (p >> 3);
           const bit = 1 << (p & 7);
           const page = k * c.chunkPages + p;
-          if (bytes[byte + palloc.bits] & bit) states[page] = ALLOCATED;
-          else states[page] = bytes[byte + palloc.scavenged] & bit ? RELEASED : IDLE;
+          const scavenged = (bytes[byte + palloc.scavenged] & bit) !== 0;
+          if (bytes[byte + palloc.bits] & bit) states[page] = scavenged ? ALLOCATED_SCAVENGED : ALLOCATED;
+          else states[page] = scavenged ? RELEASED : IDLE;
         }
       }
     }
@@ -160,9 +166,12 @@ async function readPageStates(memory: MemoryReader, l: RuntimeLayout, arenas: nu
     for (const cached of pageCaches) {
       if (cached.address < arena || cached.address >= arena + c.arenaBytes) continue;
       const page = (cached.address - arena) / c.pageSize;
-      if (states[page] === ALLOCATED) states[page] = cached.scavenged ? RELEASED : IDLE;
+      if (states[page] === ALLOCATED || states[page] === ALLOCATED_SCAVENGED) states[page] = cached.scavenged ? RELEASED : IDLE;
     }
-    for (let page = 0; page < c.pagesPerArena; page++) if (states[page] === ALLOCATED) states[page] = IN_USE;
+    for (let page = 0; page < c.pagesPerArena; page++) {
+      if (states[page] === ALLOCATED) states[page] = IN_USE;
+      else if (states[page] === ALLOCATED_SCAVENGED) states[page] = RELEASED;
+    }
     let from = 0;
     for (let page = 1; page <= c.pagesPerArena; page++) {
       if (page === c.pagesPerArena || states[page] !== states[from]) {

@@ -30,9 +30,13 @@ export async function probeAddress(memory: MemoryReader, l: RuntimeLayout, addre
   if (span.record.state !== 'inUse' || r.elemSize === 0) return { address, arenaStart, span: r };
   const index2 = Math.floor((address - r.start) / r.elemSize);
   if (index2 >= r.nelems) return { address, arenaStart, span: r };
+  const inline = await usesInlineMarks(memory, l, arena, r.start);
+  // As mspan.markBitsForIndex: the span's own block when it has one (it is merged into
+  // gcmarkBits only by the sweep, and cleared), else gcmarkBits.
+  const markByte = inline ? r.start + c.pageSize - inline.size + inline.marks : span.gcmarkBits;
   const [alloc, mark, mheap] = await Promise.all([
     span.allocBits ? memory.read(span.allocBits + (index2 >> 3), 1) : Buffer.alloc(1),
-    span.gcmarkBits ? memory.read(span.gcmarkBits + (index2 >> 3), 1) : Buffer.alloc(1),
+    markByte ? memory.read(markByte + (index2 >> 3), 1) : Buffer.alloc(1),
     memory.read(l.addr.mheap, l.mheap.sweepgen.offset + 8),
   ]);
   const heapSweepgen = readField(mheap, 0, l.mheap.sweepgen);
@@ -42,6 +46,16 @@ export async function probeAddress(memory: MemoryReader, l: RuntimeLayout, addre
     span: r,
     allocBit: (alloc[0] & (1 << (index2 & 7))) !== 0,
     markBit: (mark[0] & (1 << (index2 & 7))) !== 0,
+    markBitsIn: inline ? 'span' : 'gcmarkBits',
     unswept: span.sweepgen === heapSweepgen - 2 || span.sweepgen === heapSweepgen + 1,
   };
+}
+
+/** The inline mark block's layout if the span at SPANSTART keeps its marks in one (heapArena.pageUseSpanInlineMarkBits). */
+async function usesInlineMarks(memory: MemoryReader, l: RuntimeLayout, arena: number, spanStart: number): Promise<RuntimeLayout['inlineMarks']> {
+  const bitmap = l.arena?.inlineMarkPages;
+  if (bitmap === undefined || !l.inlineMarks) return undefined;
+  const page = Math.floor(spanStart / l.constants.pageSize) % l.constants.pagesPerArena;
+  const [byte] = await memory.read(arena + bitmap + (page >> 3), 1);
+  return byte & (1 << (page & 7)) ? l.inlineMarks : undefined;
 }

@@ -1,17 +1,40 @@
 // Where the runtime keeps its heap bookkeeping in this target: addresses of the globals and
 // field offsets of mheap, mspan, heapArena, pallocData, mstats, gcControllerState, p and
 // mcache, all from the target's own types (DWARF through Delve), loaded once per session.
+// What differs between Go releases is chosen here, and only here, by what the target's
+// types contain (ALTERNATIVES below), never by its version number.
 import type { DelveClient } from '../rpc/delve-client';
 import type { MemoryReader } from '../session/memory';
 import { structLayout } from '../session/layout';
 import type { Session } from '../session/session';
-import { field, optionalField, type Field, type Layout } from './fields';
+import { extent, field, optionalField, type Field, type Layout } from './fields';
 
 const SCOPE = { GoroutineID: -1, Frame: 0 };
 const BARE = { FollowPointers: false, MaxVariableRecurse: 0, MaxStringLen: 0, MaxArrayValues: 0, MaxStructFields: 0 };
 
 /** linux/amd64: arenaBaseOffset is 0xffff800000000000, i.e. addresses are offset by 2^47 (not in DWARF). */
 export const ARENA_BASE_SHIFT = 2 ** 47;
+
+/**
+ * The names one thing has had across Go releases, newest first; the first the target has is used.
+ * - arenas: mheap_.allArenas until 1.24; 1.25 split it into heapArenas and userArenaArenas
+ *   (user arenas, GOEXPERIMENT=arenas, which allArenas also listed).
+ * - sizeClassToSize: runtime.class_to_size until 1.24, "internal/runtime/gc".SizeClassToSize from 1.25.
+ * - spanState: mspan.state.s (mSpanStateBox, 1.20+) or mspan.state.
+ * - inlineMarkBits: Green Tea GC (default from 1.26, an experiment in 1.25) keeps the marks of
+ *   one-page spans of small objects in a runtime.spanInlineMarkBits at the page's end until
+ *   sweep; heapArena.pageUseSpanInlineMarkBits says which spans do. Absent (or an empty
+ *   struct without the experiment): marks are in mspan.gcmarkBits only.
+ * - heapStatsDelta.inPtrScalarBits: until 1.24 (GC programs); read when present.
+ * Go 1.26's randomized heap base needs no name: its padding pages are allocated and
+ * scavenged in the page allocator with no span, which read-heap.ts counts as released.
+ */
+export const ALTERNATIVES = {
+  arenas: [['heapArenas', 'userArenaArenas'], ['allArenas']],
+  sizeClassToSize: ['"internal/runtime/gc".SizeClassToSize', 'runtime.class_to_size'],
+  spanState: ['state.s', 'state'],
+  inlineMarkBits: { type: 'runtime.spanInlineMarkBits', marks: 'marks', last: 'class', arenaBitmap: 'pageUseSpanInlineMarkBits' },
+} as const;
 
 export interface RuntimeLayout {
   goVersion: string;
@@ -27,14 +50,21 @@ export interface RuntimeLayout {
     spanManual: number;
   };
   addr: { mheap: number; memstats: number; gcController: number; allp: number; emptymspan: number; firstmoduledata: number };
+  /** Object size by size class (runtime.class_to_size or its successor). */
   classToSize: number[];
+  /** Which variable classToSize was read from. */
+  classToSizeFrom: string;
   madvdontneed: number | null;
-  mheap: { allspans: number; allArenas: number; arenas: number; chunks: number; inUseRanges: number; spanallocInuse: Field; cacheallocInuse: Field; sweepgen: Field };
+  /** arenaLists: offsets in mheap of the []arenaIdx slices that together list every arena. */
+  mheap: { allspans: number; arenaLists: number[]; arenas: number; chunks: number; inUseRanges: number; spanallocInuse: Field; cacheallocInuse: Field; sweepgen: Field };
   span: {
     size: number; startAddr: Field; npages: Field; spanclass: Field; elemsize: Field; nelems: Field; allocCount: Field;
     freeindex: Field; state: Field; allocBits: Field; gcmarkBits: Field; sweepgen: Field; allocCountBeforeCache: Field | undefined;
   };
-  arena: { spans: number } | undefined;
+  /** inlineMarkPages: offset of heapArena.pageUseSpanInlineMarkBits, when the release has it. */
+  arena: { spans: number; inlineMarkPages: number | undefined } | undefined;
+  /** runtime.spanInlineMarkBits (Green Tea GC): its size and where its marks lie, when it has them. */
+  inlineMarks: { size: number; marks: number } | undefined;
   palloc: { bits: number; scavenged: number; size: number } | undefined;
   memstats: Record<string, Field>;
   /** memstats.heapStats.stats: where, the size of one heapStatsDelta, how many. */
@@ -64,30 +94,44 @@ export function runtimeLayout(session: Session, memory: MemoryReader): Promise<R
 }
 
 async function loadLayout(client: DelveClient, memory: MemoryReader, goVersion: string): Promise<RuntimeLayout> {
-  const [spans, arenas] = await Promise.all(['len(runtime.mheap_.allspans)', 'len(runtime.mheap_.allArenas)'].map((e) =>
-    client.eval({ Scope: SCOPE, Expr: e, Cfg: BARE }).then((v) => Number(v.value))));
-  if (spans === 0 || arenas === 0) throw new HeapNotReady('the Go runtime has not set up its heap yet (the target is stopped before the runtime initialized)');
-  const num = (expr: string, fallback: number) =>
-    client.eval({ Scope: SCOPE, Expr: expr, Cfg: BARE }).then((v) => Number(v.value), () => fallback);
-  const addrOf = (expr: string) => client.eval({ Scope: SCOPE, Expr: expr, Cfg: BARE }).then((v) => v.addr);
+  const evalIn = (expr: string, cfg = BARE) => client.eval({ Scope: SCOPE, Expr: expr, Cfg: cfg });
+  const [mheap, mheapAddr, spans] = await Promise.all([
+    structLayout(client, SCOPE, 'runtime.mheap_', 3), evalIn('runtime.mheap_').then((v) => v.addr),
+    evalIn('len(runtime.mheap_.allspans)').then((v) => Number(v.value)),
+  ]);
+  const arenaNames = ALTERNATIVES.arenas.find((names) => mheap.has(names[0]));
+  if (!arenaNames) throw new Error(`memwatch: runtime.mheap_ has none of ${ALTERNATIVES.arenas.map((n) => n[0]).join(', ')} (a Go release this kernel does not know)`);
+  const arenaLists = arenaNames.filter((n) => mheap.has(n)).map((n) => mheap.get(n)!.offset);
+  const arenas = await readArenaIndexes(memory, mheapAddr, arenaLists);
+  if (spans === 0 || arenas.length === 0) throw new HeapNotReady('the Go runtime has not set up its heap yet (the target is stopped before the runtime initialized)');
+  const num = (expr: string, fallback: number) => evalIn(expr).then((v) => Number(v.value), () => fallback);
+  const addrOf = (expr: string) => evalIn(expr).then((v) => v.addr);
   const layout = (expr: string, depth: number) => structLayout(client, SCOPE, expr, depth);
+  const inlineMarks = ALTERNATIVES.inlineMarkBits;
   // All in flight at once: Delve answers one connection's calls in order.
   const [
     pageSize, arenaBytes, arenaL1Bits, arenaL2Bits, pagesPerArena, chunkPages, chunksL2Bits, spanInUse, spanManual, madvdontneed,
-    mheapAddr, memstatsAddr, gcControllerAddr, allpAddr, emptymspan, moduledataAddr, stats0, stats1,
-    classToSize, mheap, span, memstats, delta, gcController, p, mcache, moduledata,
+    memstatsAddr, gcControllerAddr, allpAddr, emptymspan, moduledataAddr, stats0, stats1,
+    sizeTables, span, memstats, delta, gcController, p, mcache, moduledata, inlineMarkBits,
   ] = await Promise.all([
     num('runtime.pageSize', 8192), num('runtime.heapArenaBytes', 64 << 20), num('runtime.arenaL1Bits', 0), num('runtime.arenaL2Bits', 22),
     num('runtime.pagesPerArena', 8192), num('runtime.pallocChunkPages', 512), num('runtime.pallocChunksL2Bits', 13),
     num('runtime.mSpanInUse', 1), num('runtime.mSpanManual', 2), num('runtime.debug.madvdontneed', NaN),
-    addrOf('runtime.mheap_'), addrOf('runtime.memstats'), addrOf('runtime.gcController'), addrOf('runtime.allp'),
+    addrOf('runtime.memstats'), addrOf('runtime.gcController'), addrOf('runtime.allp'),
     addrOf('runtime.emptymspan'), addrOf('runtime.firstmoduledata'),
     addrOf('runtime.memstats.heapStats.stats[0]'), addrOf('runtime.memstats.heapStats.stats[1]'),
-    client.eval({ Scope: SCOPE, Expr: 'runtime.class_to_size', Cfg: { ...BARE, MaxArrayValues: 1000 } }).then((v) => (v.children ?? []).map((c) => Number(c.value))),
-    layout('runtime.mheap_', 3), layout('runtime.mheap_.allspans[0]', 2), layout('runtime.memstats', 2),
+    // Each name is asked for; the release has exactly one of them.
+    Promise.all(ALTERNATIVES.sizeClassToSize.map((name) => evalIn(name, { ...BARE, MaxArrayValues: 1000 }).then(
+      (v) => ({ name, sizes: (v.children ?? []).map((c) => Number(c.value)) }), () => undefined))),
+    layout('runtime.mheap_.allspans[0]', 2), layout('runtime.memstats', 2),
     layout('runtime.memstats.heapStats.stats[0]', 1), layout('runtime.gcController', 2),
     layout('runtime.allp[0]', 2), layout('runtime.allp[0].mcache', 1), layout('runtime.firstmoduledata', 1),
+    // The type laid over any readable memory (mheap_ is large enough): only the offsets matter.
+    layout(`*(*${inlineMarks.type})(${mheapAddr})`, 1).catch(() => undefined),
   ]);
+  const sizeTable = sizeTables.find((t) => t !== undefined && t.sizes.length > 0);
+  if (!sizeTable) throw new Error(`memwatch: the target has none of ${ALTERNATIVES.sizeClassToSize.join(', ')} (a Go release this kernel does not know)`);
+  const classToSize = sizeTable.sizes;
   const offset = (l: Layout, name: string) => {
     const f = l.get(name);
     if (!f) throw new Error(`memwatch: runtime field ${name} not found in this Go release`);
@@ -96,7 +140,7 @@ async function loadLayout(client: DelveClient, memory: MemoryReader, goVersion: 
   const spanFields = {
     startAddr: field(span, 'startAddr'), npages: field(span, 'npages'), spanclass: field(span, 'spanclass'),
     elemsize: field(span, 'elemsize'), nelems: field(span, 'nelems'), allocCount: field(span, 'allocCount'),
-    freeindex: field(span, 'freeindex'), state: field(span, 'state.s', 'state'), allocBits: field(span, 'allocBits'),
+    freeindex: field(span, 'freeindex'), state: field(span, ...ALTERNATIVES.spanState), allocBits: field(span, 'allocBits'),
     gcmarkBits: field(span, 'gcmarkBits'), sweepgen: field(span, 'sweepgen'), allocCountBeforeCache: optionalField(span, 'allocCountBeforeCache'),
   };
   const fieldsOf = (l: Layout, names: string[]) => Object.fromEntries(names.flatMap((n) => {
@@ -109,14 +153,18 @@ async function loadLayout(client: DelveClient, memory: MemoryReader, goVersion: 
     constants: { pageSize, arenaBytes, arenaL1Bits, arenaL2Bits, pagesPerArena, chunkPages, chunksL2Bits, spanInUse, spanManual },
     addr: { mheap: mheapAddr, memstats: memstatsAddr, gcController: gcControllerAddr, allp: allpAddr, emptymspan, firstmoduledata: moduledataAddr },
     classToSize,
+    classToSizeFrom: sizeTable.name,
     madvdontneed: Number.isNaN(madvdontneed) ? null : madvdontneed,
     mheap: {
-      allspans: offset(mheap, 'allspans'), allArenas: offset(mheap, 'allArenas'), arenas: offset(mheap, 'arenas'),
+      allspans: offset(mheap, 'allspans'), arenaLists, arenas: offset(mheap, 'arenas'),
       chunks: offset(mheap, 'pages.chunks'), inUseRanges: offset(mheap, 'pages.inUse.ranges'),
       spanallocInuse: field(mheap, 'spanalloc.inuse'), cacheallocInuse: field(mheap, 'cachealloc.inuse'), sweepgen: field(mheap, 'sweepgen'),
     },
     span: { size: Math.max(...[...span.values()].map((f) => f.offset)) + 8, ...spanFields },
     arena: undefined,
+    inlineMarks: inlineMarkBits?.has(inlineMarks.marks) && inlineMarkBits.has(inlineMarks.last)
+      ? { marks: inlineMarkBits.get(inlineMarks.marks)!.offset, size: extent(field(inlineMarkBits, inlineMarks.last)) }
+      : undefined,
     palloc: undefined,
     memstats: fieldsOf(memstats, ['stacks_sys', 'mspan_sys', 'mcache_sys', 'buckhash_sys', 'gcMiscSys', 'other_sys', 'last_gc_unix', 'pause_total_ns', 'numgc', 'numforcedgc', 'gc_cpu_fraction']),
     heapStats: { offset: stats0 - memstatsAddr, stride: stats1 - stats0, count: statsCount },
@@ -130,15 +178,26 @@ async function loadLayout(client: DelveClient, memory: MemoryReader, goVersion: 
     mcache: { tinyAllocs: field(mcache, 'tinyAllocs'), alloc: offset(mcache, 'alloc'), size: Math.max(...[...mcache.values()].map((f) => f.offset)) + 8 },
     moduledata: fieldsOf(moduledata, ['text', 'etext', 'noptrdata', 'enoptrdata', 'data', 'edata', 'bss', 'ebss', 'noptrbss', 'enoptrbss', 'types', 'etypes']),
   };
-  await loadArenaLayouts(client, memory, out);
+  await loadArenaLayouts(client, arenas[0], out);
   return out;
 }
 
-/** heapArena and pallocData are laid out from a real instance: the first arena's. */
-async function loadArenaLayouts(client: DelveClient, memory: MemoryReader, l: RuntimeLayout): Promise<void> {
+/** The arena indexes (arenaIdx) in the slices at mheap + each of OFFSETS. */
+export async function readArenaIndexes(memory: MemoryReader, mheapAddr: number, offsets: number[]): Promise<number[]> {
+  const lists = await Promise.all(offsets.map(async (offset) => {
+    const header = await memory.read(mheapAddr + offset, 16);
+    const ptr = Number(header.readBigUInt64LE(0));
+    const len = Number(header.readBigUInt64LE(8));
+    if (len === 0) return [];
+    const buf = await memory.read(ptr, len * 8);
+    return Array.from({ length: len }, (_, i) => Number(buf.readBigUInt64LE(i * 8)));
+  }));
+  return [...new Set(lists.flat())];
+}
+
+/** heapArena and pallocData are laid out from a real instance: that of arena index FIRST. */
+async function loadArenaLayouts(client: DelveClient, first: number, l: RuntimeLayout): Promise<void> {
   const c = l.constants;
-  const header = await memory.read(l.addr.mheap + l.mheap.allArenas, 16);
-  const first = Number((await memory.read(Number(header.readBigUInt64LE(0)), 8)).readBigUInt64LE(0));
   const arenaL1 = c.arenaL1Bits === 0 ? 0 : Math.floor(first / 2 ** c.arenaL2Bits);
   const arenaL2 = first % 2 ** c.arenaL2Bits;
   const chunk = Math.floor((first * c.arenaBytes) / (c.chunkPages * c.pageSize));
@@ -151,7 +210,7 @@ async function loadArenaLayouts(client: DelveClient, memory: MemoryReader, l: Ru
     if (!f) throw new Error(`memwatch: runtime field ${name} not found in this Go release`);
     return f.offset;
   };
-  l.arena = { spans: offset(arena, 'spans') };
+  l.arena = { spans: offset(arena, 'spans'), inlineMarkPages: arena.get(ALTERNATIVES.inlineMarkBits.arenaBitmap)?.offset };
   const scavenged = offset(palloc, 'scavenged');
   l.palloc = { bits: offset(palloc, 'pallocBits'), scavenged, size: scavenged + c.chunkPages / 8 };
 }

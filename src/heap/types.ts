@@ -31,13 +31,13 @@ export interface HeapCapture {
   /** Runtime page size (8 KiB on every Go release so far). */
   pageSize: number;
   arenaBytes: number;
-  /** Start addresses of the heap arenas (mheap_.allArenas), sorted. */
+  /** Start addresses of the heap arenas (mheap_.heapArenas, or allArenas before Go 1.25), sorted. */
   arenas: number[];
   /** Every runtime page of every arena, by state, as sorted runs. */
   pageStates: StateRun[];
   /** In-use and stack spans (dead ones left out), sorted by start. */
   spans: SpanRecord[];
-  /** runtime.class_to_size. */
+  /** Object size by size class (runtime.class_to_size; "internal/runtime/gc".SizeClassToSize from Go 1.25). */
   classToSize: number[];
   /** debug.madvdontneed: 1 (the default) returns memory with MADV_DONTNEED; 0 with MADV_FREE. */
   madvdontneed: number | null;
@@ -63,6 +63,8 @@ export interface AddressProbe {
   /** Whether this object's allocBits and gcmarkBits bits are set (undefined when not an object). */
   allocBit?: boolean;
   markBit?: boolean;
+  /** Where the mark bit was read: mspan.gcmarkBits, or the span's own inline block (Green Tea GC, Go 1.26+). */
+  markBitsIn?: 'gcmarkBits' | 'span';
   /** The span was not swept since the last GC, so its mark bits are that GC's verdict. */
   unswept?: boolean;
 }

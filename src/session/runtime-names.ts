@@ -46,3 +46,12 @@ export async function loadRuntimeNames(client: DelveClient): Promise<RuntimeName
 function statusName(constant: string): string {
   return constant.replace(/^_G/, '').replace(/_unused$/, '');
 }
+
+/**
+ * Whether a g in this status is a goroutine: not a free g kept for reuse (dead) nor, from
+ * Go 1.26, the g of an extra M kept for cgo callbacks (deadextra). Go's tracebacks skip both.
+ */
+export function isLiveStatus(names: RuntimeNames, rawStatus: number): boolean {
+  const name = names.status.get(rawStatus & ~names.scanBit);
+  return name !== 'dead' && name !== 'deadextra';
+}

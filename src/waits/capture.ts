@@ -15,7 +15,10 @@ import type { Capture as StackCapture } from '../capture/capture';
 import { callAll } from '../rpc/in-flight';
 import { isMachineryFrame, isRuntimeInternal, isStandardLibrary, syncObjectOf, waitClassOf } from './classify';
 import { betterPath, reachedAddresses } from './reach';
-import type { WaitingGoroutine, FrameReference, ObjectKind, PackageReference, WaitCapture } from './types';
+import { ACQUIRE_FRAME, DEAD_TIMER_STATUSES, SUDOG_DEPTH, SYNC_TYPE, TIMERS_DEPTH, addressIn, child, hchanTimer, heapTimers, semaphoreFields, sudogChannel, sudogElem, timerChannel, timerHeapExpr, timerPending, timersShape } from './runtime-shapes';
+import { structLayout, type FieldLayout } from '../session/layout';
+import { TypeReach, delveTypeName } from './type-reach';
+import type { BlindSpot, WaitingGoroutine, FrameReference, ObjectKind, PackageReference, WaitCapture } from './types';
 
 export interface CaptureOptions {
   signal?: AbortSignal;
@@ -27,6 +30,8 @@ export interface CaptureOptions {
 const FLAT: LoadConfig = { FollowPointers: false, MaxVariableRecurse: 1, MaxStringLen: 0, MaxArrayValues: 0, MaxStructFields: -1 };
 /** "Fields one or two pointers away" from a variable. */
 const REACH: LoadConfig = { FollowPointers: true, MaxVariableRecurse: 2, MaxStringLen: 0, MaxArrayValues: 32, MaxStructFields: -1 };
+/** A sudog, deep enough for its wrapped pointers (runtime-shapes). */
+const SUDOG: LoadConfig = { ...FLAT, MaxVariableRecurse: SUDOG_DEPTH };
 const NAMES_ONLY: LoadConfig = { FollowPointers: false, MaxVariableRecurse: 0, MaxStringLen: 0, MaxArrayValues: 0, MaxStructFields: 0 };
 const MAX_SELECT_CASES = 128;
 
@@ -73,7 +78,8 @@ export async function captureWaits(client: DelveClient, stacks: StackCapture, op
   // them all once: without this, each of thousands of Evals walks them (quadratic).
   if (chanWaiters.length + syncWaiters.length > 0) await client.listAllGoroutines({ signal });
   if (await readChannelWaits(client, chanWaiters, signal)) capture.partial = true;
-  const syncRead = await callAll(syncWaiters, (g) => readSyncWait(client, g), { signal });
+  const layouts = new SyncLayouts(client);
+  const syncRead = await callAll(syncWaiters, (g) => readSyncWait(client, g, layouts), { signal });
   if (syncRead.partial) capture.partial = true;
   if (stopped()) return capture;
 
@@ -90,7 +96,7 @@ export async function captureWaits(client: DelveClient, stacks: StackCapture, op
   const privateChans = chanWaiters.flatMap((g) => g.objects).filter((o) => !fromPackages.has(o.address));
   if (privateChans.length > 0) {
     say('reading runtime timers');
-    capture.timerChannels = await readTimerChannels(client, capture.notes);
+    capture.timerChannels = await readTimerChannels(client, privateChans.map((o) => o.address), capture.notes);
   }
   const timers = new Set(capture.timerChannels);
   const wanted = new Map([...waited].filter(([a]) => !fromPackages.has(a) && !timers.has(a)));
@@ -98,16 +104,26 @@ export async function captureWaits(client: DelveClient, stacks: StackCapture, op
     const jobs = capture.goroutines
       .filter((g) => !g.runtimeInternal)
       .flatMap((g) => g.frames.map((f, frame) => ({ g, frame, f })).filter((j) => !isMachineryFrame(j.f.function)));
-    const scanned = await callAll(jobs, (j) => readFrameReferences(client, j.g, j.frame, wanted), {
+    const types = new TypeReach(client);
+    const scanned = await callAll(jobs, (j) => readFrameReferences(client, j.g, j.frame, wanted, types), {
       signal,
       progress: (n) => say(`reading frames for references: ${n} of ${jobs.length}`),
     });
     if (scanned.partial) capture.partial = true;
     const unscanned = new Set<number>();
+    const blindSpots: BlindSpot[] = [];
     scanned.results.forEach((r, i) => {
       if (r === undefined || r === 'unreadable') unscanned.add(jobs[i].g.id);
-      else capture.references.push(...r);
+      else {
+        capture.references.push(...r.refs);
+        blindSpots.push(...r.blind);
+      }
     });
+    if (blindSpots.length > 0) {
+      capture.blindSpots = blindSpots;
+      const shown = blindSpots.slice(0, 5).map((b) => `goroutine ${b.goroutine} ${b.function} ${b.variable} (${b.type})`).join('; ');
+      capture.notes.push(`${blindSpots.length} variable(s) that could reach a waited-on object are optimized away or unreadable (${shown}${blindSpots.length > 5 ? '; ...' : ''}): findings those goroutines could change are marked likely`);
+    }
     capture.unscanned = [...unscanned].sort((a, b) => a - b);
   }
   return capture;
@@ -117,28 +133,29 @@ export async function captureWaits(client: DelveClient, stacks: StackCapture, op
  * A channel wait: g.waiting is the sudog and its c the channel. A select chains one sudog
  * per case through waitlink: read round by round, every select at once, by field paths
  * from runtime.curg (Delve evaluates a field path far faster than a cast from an address).
+ * The sudog's fields are read through runtime-shapes (pointers, or Go 1.26's wrapped ones).
  */
 async function readChannelWaits(client: DelveClient, waiters: WaitingGoroutine[], signal?: AbortSignal): Promise<boolean> {
   const plain = waiters.filter((g) => g.waitClass === 'chan');
   const read = await callAll(plain, (g) =>
-    client.eval({ Scope: { GoroutineID: g.id, Frame: 0 }, Expr: 'runtime.curg.waiting.c', Cfg: NAMES_ONLY }).then((v) => Number(v.value) || 0, () => 0), { signal });
+    client.eval({ Scope: { GoroutineID: g.id, Frame: 0 }, Expr: 'runtime.curg.waiting.c', Cfg: SUDOG }).then((v) => addressIn(v), () => 0), { signal });
   plain.forEach((g, i) => {
     const c = read.results[i];
-    const direction = g.waitReason === 'chan send' ? 'send' : 'receive';
+    const direction = g.waitReason.startsWith('chan send') ? 'send' : 'receive';
     if (c) g.objects.push({ address: c, kind: 'chan', type: '', direction, evidence: 'g.waiting.c (the runtime sudog)' });
   });
   if (read.partial) return true;
   let selects = waiters.filter((g) => g.waitClass === 'select');
   for (let round = 0; selects.length > 0 && round < MAX_SELECT_CASES; round++) {
     const path = 'runtime.curg.waiting' + '.waitlink'.repeat(round);
-    const sudogs = await callAll(selects, (g) => client.eval({ Scope: { GoroutineID: g.id, Frame: 0 }, Expr: '*' + path, Cfg: FLAT }).catch(() => undefined), { signal });
+    const sudogs = await callAll(selects, (g) => client.eval({ Scope: { GoroutineID: g.id, Frame: 0 }, Expr: '*' + path, Cfg: SUDOG }).catch(() => undefined), { signal });
     const next: WaitingGoroutine[] = [];
     selects.forEach((g, i) => {
       const sudog = sudogs.results[i];
       if (!sudog) return;
-      const c = pointerField(sudog, 'c');
+      const c = sudogChannel(sudog);
       if (c && !g.objects.some((o) => o.address === c)) g.objects.push({ address: c, kind: 'chan', type: '', evidence: `g.waiting${'.waitlink'.repeat(round)}.c (the runtime sudog of case ${round + 1})` });
-      if (pointerField(sudog, 'waitlink')) next.push(g);
+      if (addressIn(child(sudog, 'waitlink'))) next.push(g);
     });
     if (sudogs.partial) return true;
     selects = next;
@@ -156,7 +173,7 @@ async function readChannelArgument(client: DelveClient, g: WaitingGoroutine): Pr
     const c = args.find((a) => a.name === 'c');
     const address = c && !c.unreadable ? Number(c.value) : 0;
     if (address) {
-      const direction = g.waitReason === 'chan send' ? 'send' : 'receive';
+      const direction = g.waitReason.startsWith('chan send') ? 'send' : 'receive';
       g.objects.push({ address, kind: 'chan', type: '', direction, evidence: `${g.frames[at].function} argument c` });
       return;
     }
@@ -164,47 +181,87 @@ async function readChannelArgument(client: DelveClient, g: WaitingGoroutine): Pr
   g.problem = 'the channel could not be read (g.waiting and the channel argument are unreadable)';
 }
 
-/**
- * A sync wait: the runtime keeps only a semaphore address, so the object is the receiver of
- * the outermost sync frame (sync.(*Mutex).Lock's m, (*WaitGroup).Wait's wg...), else the
- * semaphore itself (runtime.semacquire1's addr).
- */
-async function readSyncWait(client: DelveClient, g: WaitingGoroutine): Promise<void> {
-  let outer = -1;
-  for (let i = 0; i < g.frames.length && isMachineryFrame(g.frames[i].function); i++) {
-    if (syncObjectOf(g.frames[i].function)) outer = i;
-  }
-  const semaFrame = g.frames.findIndex((f) => /^(runtime\.semacquire1|runtime\.semacquire|sync\.runtime_(Semacquire|SemacquireMutex|SemacquireRWMutex|SemacquireRWMutexR|SemacquireWaitGroup))$/.test(f.function));
-  if (outer >= 0) {
-    const fn = g.frames[outer].function;
-    const args = await client.listFunctionArgs({ Scope: { GoroutineID: g.id, Frame: outer }, Cfg: FLAT }).catch(() => [] as Variable[]);
-    const receiver = args.find((a) => a.kind === Kind.Ptr && !a.unreadable && Number(a.value));
-    if (receiver) {
-      g.objects.push({ address: Number(receiver.value), kind: syncObjectOf(fn)!.kind, type: receiver.type, evidence: `${fn} receiver ${receiver.name}` });
-      return;
+/** Field offsets of the sync types, from the target's own types, once per capture. */
+class SyncLayouts {
+  private readonly cache = new Map<string, Promise<Map<string, FieldLayout> | undefined>>();
+  constructor(private readonly client: DelveClient) {}
+  /** TYPE's layout, read by casting AT (any readable address) to it. */
+  of(type: string, at: number): Promise<Map<string, FieldLayout> | undefined> {
+    let p = this.cache.get(type);
+    if (!p) {
+      p = structLayout(this.client, { GoroutineID: -1, Frame: 0 }, `(*${delveTypeName(type)})(0x${at.toString(16)})`, 3).catch(() => undefined);
+      this.cache.set(type, p);
     }
+    return p;
   }
-  if (semaFrame >= 0) {
-    const args = await client.listFunctionArgs({ Scope: { GoroutineID: g.id, Frame: semaFrame }, Cfg: FLAT }).catch(() => [] as Variable[]);
-    const addr = args.find((a) => a.name === 'addr' && !a.unreadable && Number(a.value));
-    if (addr) {
-      const sema = Number(addr.value);
-      const fn = g.frames[semaFrame].function;
-      if (outer >= 0 && syncObjectOf(g.frames[outer].function)!.kind === 'mutex') {
-        // sync.Mutex{state int32; sema uint32}: the mutex starts 4 bytes before its semaphore.
-        g.objects.push({ address: sema - 4, kind: 'mutex', type: '*sync.Mutex', evidence: `${fn} argument addr (the mutex's sema) - 4` });
-      } else {
-        g.objects.push({ address: sema, kind: 'sema', type: '*uint32', evidence: `${fn} argument addr` });
-      }
-      return;
-    }
-  }
-  g.problem = 'the semaphore could not be read (no readable receiver or addr argument in the sync and runtime frames)';
 }
 
-function pointerField(v: Variable, name: string): number {
-  const f = v.children?.find((c) => c.name === name);
-  return f && !f.unreadable ? Number(f.value) || 0 : 0;
+/**
+ * A sync wait: the object is the receiver of a sync frame (sync.(*Mutex).Lock's m,
+ * internal/sync.(*Mutex).lockSlow's m, (*WaitGroup).Wait's wg...), outermost first: in an
+ * optimized build the inlined ones have no readable arguments. Else the semaphore it parks
+ * on, from g.waiting's sudog (Go 1.26+) or the acquiring frame's argument, less the
+ * semaphore field's offset in the object's type (runtime-shapes.semaphoreFields).
+ */
+async function readSyncWait(client: DelveClient, g: WaitingGoroutine, layouts: SyncLayouts): Promise<void> {
+  const syncFrames: number[] = [];
+  for (let i = 0; i < g.frames.length && isMachineryFrame(g.frames[i].function); i++) {
+    if (syncObjectOf(g.frames[i].function)) syncFrames.push(i);
+  }
+  const outer = syncFrames.length > 0 ? syncFrames[syncFrames.length - 1] : -1;
+  const kind = outer >= 0 ? syncObjectOf(g.frames[outer].function)!.kind : undefined;
+  const syncType = kind && SYNC_TYPE[kind];
+  // Receivers of the frames of the object's own kind, outermost first.
+  for (const i of [...syncFrames].reverse()) {
+    const fn = g.frames[i].function;
+    if (syncObjectOf(fn)!.kind !== kind) continue;
+    const args = await client.listFunctionArgs({ Scope: { GoroutineID: g.id, Frame: i }, Cfg: FLAT }).catch(() => [] as Variable[]);
+    const receiver = args.find((a) => a.kind === Kind.Ptr && !a.unreadable && Number(a.value));
+    if (!receiver) continue;
+    let address = Number(receiver.value);
+    let evidence = `${fn} receiver ${receiver.name}`;
+    const own = receiver.type.replace(/^\*/, '');
+    if (syncType && own !== syncType) {
+      // internal/sync.Mutex inside sync.Mutex (Go 1.24+): the object is the outer one.
+      const layout = await layouts.of(syncType, address);
+      const inner = layout && [...layout].find(([, f]) => f.type === own);
+      if (!inner) continue;
+      address -= inner[1].offset;
+      evidence += ` (the ${syncType}'s field ${inner[0]})`;
+    }
+    g.objects.push({ address, kind: kind!, type: `*${syncType ?? own}`, evidence });
+    return;
+  }
+  const acquire = g.frames.findIndex((f) => ACQUIRE_FRAME.test(f.function));
+  const sema = await semaphoreAddress(client, g, acquire);
+  if (sema) {
+    const fn = acquire >= 0 ? g.frames[acquire].function : '';
+    if (kind && syncType) {
+      const layout = await layouts.of(syncType, sema.address);
+      const names = semaphoreFields(kind, fn);
+      const field = layout && names.find((n) => layout.has(n));
+      if (layout && field) {
+        const offset = layout.get(field)!.offset;
+        g.objects.push({ address: sema.address - offset, kind, type: `*${syncType}`, evidence: `${sema.evidence} (the ${syncType}'s ${field}) - ${offset}` });
+        return;
+      }
+    } else {
+      g.objects.push({ address: sema.address, kind: 'sema', type: '*uint32', evidence: sema.evidence });
+      return;
+    }
+  }
+  g.problem = 'the semaphore could not be read (no readable receiver in the sync frames, no semaphore address in g.waiting or the acquiring frame)';
+}
+
+/** The semaphore (or notify list) a sync waiter parks on: g.waiting.elem (Go 1.26+), else the acquiring frame's first pointer argument. */
+async function semaphoreAddress(client: DelveClient, g: WaitingGoroutine, acquire: number): Promise<{ address: number; evidence: string } | undefined> {
+  const sudog = await client.eval({ Scope: { GoroutineID: g.id, Frame: 0 }, Expr: '*runtime.curg.waiting', Cfg: SUDOG }).catch(() => undefined);
+  const elem = sudog ? sudogElem(sudog) : 0;
+  if (elem) return { address: elem, evidence: 'g.waiting.elem (the runtime sudog)' };
+  if (acquire < 0) return undefined;
+  const args = await client.listFunctionArgs({ Scope: { GoroutineID: g.id, Frame: acquire }, Cfg: FLAT }).catch(() => [] as Variable[]);
+  const addr = args.find((a) => a.kind === Kind.Ptr && !a.unreadable && Number(a.value));
+  return addr ? { address: Number(addr.value), evidence: `${g.frames[acquire].function} argument ${addr.name}` } : undefined;
 }
 
 async function readPackageReferences(client: DelveClient, wanted: Map<number, ObjectKind>, signal?: AbortSignal): Promise<PackageReference[]> {
@@ -224,32 +281,51 @@ async function readPackageReferences(client: DelveClient, wanted: Map<number, Ob
   return [...refs].map(([address, r]) => ({ address, variable: r.path }));
 }
 
-/** Channels that runtime timers send on (time.After, time.NewTimer, tickers), from every P's timer heap. */
-async function readTimerChannels(client: DelveClient, notes: string[]): Promise<number[]> {
+/**
+ * Which of CHANS a runtime timer will send on (time.After, NewTimer, tickers): a sync
+ * timer's channel carries its timer (hchan.timer, Go 1.23+ with go.mod go >= 1.23); async
+ * timers (before 1.23, or an older go line up to 1.26) are found in every P's timer heap.
+ * A stopped timer will not send.
+ */
+async function readTimerChannels(client: DelveClient, chans: number[], notes: string[]): Promise<number[]> {
   const scope = { GoroutineID: -1, Frame: 0 };
+  const found = new Set<number>();
+  const unique = [...new Set(chans)];
+  const dead = new Set<number>();
+  for (const name of DEAD_TIMER_STATUSES) {
+    const v = await client.eval({ Scope: scope, Expr: name, Cfg: NAMES_ONLY }).then((x) => Number(x.value), () => NaN);
+    if (!Number.isNaN(v)) dead.add(v);
+  }
+  // 1. Sync timers: hchan.timer, and whether it is pending.
+  const hchans = await callAll(unique, (c) => client.eval({ Scope: scope, Expr: `*(*runtime.hchan)(0x${c.toString(16)})`, Cfg: FLAT }).catch(() => undefined));
+  const timed = unique.map((c, i) => ({ c, t: hchans.results[i] ? hchanTimer(hchans.results[i]!) : undefined })).filter((x) => x.t);
+  const timers = await callAll(timed, (x) => client.eval({ Scope: scope, Expr: `*(*runtime.timer)(0x${x.t!.toString(16)})`, Cfg: FLAT }).catch(() => undefined));
+  timed.forEach((x, i) => {
+    const t = timers.results[i];
+    if (t && timerPending(t, dead)) found.add(x.c);
+  });
+  // 2. Async timers: every P's heap.
   const count = await client.eval({ Scope: scope, Expr: 'len(runtime.allp)', Cfg: NAMES_ONLY }).then((v) => Number(v.value), () => 0);
-  const found: number[] = [];
   for (let p = 0; p < count; p++) {
-    const size = await client.eval({ Scope: scope, Expr: `len(runtime.allp[${p}].timers)`, Cfg: NAMES_ONLY }).then((v) => Number(v.value), () => -1);
-    if (size < 0) {
+    const pexpr = `runtime.allp[${p}]`;
+    const shapeOf = await client.eval({ Scope: scope, Expr: `${pexpr}.timers`, Cfg: { ...FLAT, MaxVariableRecurse: 0 } }).then(timersShape, () => undefined);
+    if (!shapeOf) {
       notes.push("this Go release keeps timers where the capture does not read them: channels of time.After and tickers may look blocked for ever");
-      return found;
+      break;
     }
-    if (size === 0) continue;
-    const timers = await client
-      .eval({ Scope: scope, Expr: `runtime.allp[${p}].timers`, Cfg: { ...REACH, MaxVariableRecurse: 3, MaxArrayValues: size } })
-      .catch(() => undefined);
-    for (const t of timers?.children ?? []) {
-      const timer = t.children?.[0];
-      const arg = timer?.children?.find((c) => c.name === 'arg');
-      const chan = arg?.children?.[0];
-      if (chan && chan.kind === Kind.Chan && chan.base) found.push(chan.base);
+    const heap = timerHeapExpr(pexpr, shapeOf);
+    const size = await client.eval({ Scope: scope, Expr: `len(${heap})`, Cfg: NAMES_ONLY }).then((v) => Number(v.value), () => 0);
+    if (!(size > 0)) continue;
+    const loaded = await client.eval({ Scope: scope, Expr: heap, Cfg: { ...REACH, MaxVariableRecurse: TIMERS_DEPTH, MaxArrayValues: size } }).catch(() => undefined);
+    for (const t of loaded ? heapTimers(loaded) : []) {
+      const c = timerChannel(t);
+      if (c && timerPending(t, dead)) found.add(c);
     }
   }
-  return found;
+  return [...found];
 }
 
-async function readFrameReferences(client: DelveClient, g: WaitingGoroutine, frame: number, wanted: Map<number, ObjectKind>): Promise<FrameReference[] | 'unreadable'> {
+async function readFrameReferences(client: DelveClient, g: WaitingGoroutine, frame: number, wanted: Map<number, ObjectKind>, types: TypeReach): Promise<{ refs: FrameReference[]; blind: BlindSpot[] } | 'unreadable'> {
   const scope = { GoroutineID: g.id, Frame: frame };
   const [args, locals] = await Promise.all([
     client.listFunctionArgs({ Scope: scope, Cfg: REACH }).catch(() => undefined),
@@ -258,12 +334,21 @@ async function readFrameReferences(client: DelveClient, g: WaitingGoroutine, fra
   if (!args && !locals) return 'unreadable';
   const f = g.frames[frame];
   const found = new Map<number, { path: string; type: string }>();
+  const blind: BlindSpot[] = [];
+  const wantedKinds = new Set(wanted.values());
   for (const v of [...(args ?? []), ...(locals ?? [])]) {
+    if (v.unreadable) {
+      // Optimized away (or not described at this pc): it may be the reference that wakes someone.
+      const kinds = (await types.of(v.type)).filter((k) => wantedKinds.has(k));
+      if (kinds.length > 0) blind.push({ goroutine: g.id, frame, function: f.function, variable: v.name, type: v.type, kinds });
+      continue;
+    }
     reachedAddresses(v, (address, path, type) => {
       const kind = wanted.get(address);
       const old = found.get(address);
       if (kind && (!old || betterPath(kind, { path, type }, old))) found.set(address, { path, type });
     });
   }
-  return [...found].map(([address, r]) => ({ goroutine: g.id, address, frame, function: f.function, file: f.file, line: f.line, variable: r.path }));
+  const refs = [...found].map(([address, r]) => ({ goroutine: g.id, address, frame, function: f.function, file: f.file, line: f.line, variable: r.path }));
+  return { refs, blind };
 }

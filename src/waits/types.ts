@@ -61,6 +61,20 @@ export interface FrameReference {
   variable: string;
 }
 
+/**
+ * A variable of a goroutine's frame that Delve could not read (optimized away, or not
+ * described at this pc) whose type could reach objects of KINDS: the goroutine may be a
+ * waker the capture cannot see.
+ */
+export interface BlindSpot {
+  goroutine: number;
+  frame: number;
+  function: string;
+  variable: string;
+  type: string;
+  kinds: ObjectKind[];
+}
+
 /** A package variable that reaches an object: anyone can reach it. */
 export interface PackageReference {
   address: number;
@@ -73,6 +87,8 @@ export interface WaitCapture {
   packageReferences: PackageReference[];
   /** Channels a runtime timer will send on (time.After, tickers): they wake by themselves. */
   timerChannels: number[];
+  /** Unreadable variables that could reach waited-on objects (optimized builds). */
+  blindSpots?: BlindSpot[];
   /** Goroutines whose frames could not all be read (their references may be missing). */
   unscanned: number[];
   /** Interrupted before the capture was complete. */

@@ -47,8 +47,9 @@ export function lookupSpan(probe: AddressProbe): SpanLookup {
     offset: probe.address - objectStart,
     allocated,
     marked: probe.markBit ?? null,
-    markNote: probe.unswept
+    markNote: (probe.unswept
       ? 'the span is not yet swept: marked means the object survived the last GC'
-      : 'the span is swept: mark bits are clear until the next GC marks it',
+      : 'the span is swept: mark bits are clear until the next GC marks it') +
+      (probe.markBitsIn === 'span' ? ' (read from the mark bits at the end of the span\'s page, where Green Tea GC keeps them until the sweep)' : ''),
   };
 }

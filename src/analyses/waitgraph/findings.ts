@@ -8,6 +8,7 @@
 // Among the goroutines blocked for ever, the strongly connected components with a cycle are
 // deadlocks; the others are leaks, or wait behind a deadlock.
 import { stronglyConnected } from './scc';
+import type { ObjectKind } from '../../waits/types';
 import type { Confidence, Deadlock, Findings, GoroutineNode, GraphEdge, Leak, ObjectNode, WaitGraph } from './types';
 
 export interface FindingOptions {
@@ -37,20 +38,29 @@ export function findDeadlocksAndLeaks(graph: WaitGraph, opts: FindingOptions = {
   const blocked = graph.nodes.filter(
     (n): n is GoroutineNode => n.type === 'goroutine' && !n.runtimeInternal && !n.wakesItself && edgesFrom(n.id).some((e) => e.type === 'waits'),
   );
-  const stuck = new Set(blocked.map((g) => g.id));
-  const live = (object: string): boolean => {
-    const o = nodes.get(object) as ObjectNode;
-    return freeObject(o) || wakers(object).some((w) => !stuck.has(w));
-  };
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const g of [...stuck]) {
-      if (waitedObjects(g).some(live)) {
-        stuck.delete(g);
-        changed = true;
+  // Goroutines with variables the capture could not read may reach objects no edge shows.
+  const blind = graph.nodes.filter((n): n is GoroutineNode => n.type === 'goroutine' && (n.mayReach?.length ?? 0) > 0);
+  const stuckFor = (withBlind: boolean): Set<string> => {
+    const stuck = new Set(blocked.map((g) => g.id));
+    const live = (object: string): boolean => {
+      const o = nodes.get(object) as ObjectNode;
+      if (freeObject(o) || wakers(object).some((w) => !stuck.has(w))) return true;
+      return withBlind && !o.never && blind.some((b) => !stuck.has(b.id) && b.mayReach!.includes(o.type as ObjectKind));
+    };
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const g of [...stuck]) {
+        if (waitedObjects(g).some(live)) {
+          stuck.delete(g);
+          changed = true;
+        }
       }
     }
-  }
+    return stuck;
+  };
+  const stuck = stuckFor(false);
+  /** Stuck even if every unreadable variable reached what its type allows: proven. */
+  const proven = blind.length > 0 ? stuckFor(true) : stuck;
 
   // The stuck subgraph: stuck goroutines, their objects (selects included), wakers among them.
   const inSub = new Set<string>(stuck);
@@ -70,7 +80,7 @@ export function findDeadlocksAndLeaks(graph: WaitGraph, opts: FindingOptions = {
     return {
       goroutines,
       objects: c.filter((id) => !stuck.has(id) && nodes.get(id)!.type !== 'select').sort(),
-      confidence: confidenceOf(holderGuess, opts),
+      confidence: confidenceOf(holderGuess || c.some((id) => stuck.has(id) && !proven.has(id)), opts),
       edges,
       blockedBehind: [],
     };
@@ -97,7 +107,7 @@ export function findDeadlocksAndLeaks(graph: WaitGraph, opts: FindingOptions = {
         ? `${what} is reached by no other goroutine and no package variable`
         : `${what} is reached only by goroutines that are themselves blocked for ever (${blockedWakers.map((w) => 'goroutine ' + w.slice(1)).join(', ')})`;
     const holderGuess = objects.some((o) => wakers(o).length > 0 && edgesFrom(o).some((e) => e.type === 'holds'));
-    leaks.push({ goroutine: (nodes.get(g) as GoroutineNode).goroutine, object: first, reason, confidence: never ? 'certain' : confidenceOf(holderGuess, opts) });
+    leaks.push({ goroutine: (nodes.get(g) as GoroutineNode).goroutine, object: first, reason, confidence: never ? 'certain' : confidenceOf(holderGuess || !proven.has(g), opts) });
   }
   for (const d of deadlocks) d.blockedBehind.sort((a, b) => a - b);
   return { deadlocks, leaks };

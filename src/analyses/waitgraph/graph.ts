@@ -3,7 +3,7 @@
 // any goroutine that reaches a channel, wait group or cond can send, close, call Done or
 // Signal; only the holder can unlock a mutex, and the runtime records none, so a goroutine
 // that reaches the mutex and is not waiting for it is its likely holder.
-import type { WaitingGoroutine, FrameReference, WaitCapture, WaitedObject } from '../../waits/types';
+import type { WaitingGoroutine, FrameReference, ObjectKind, WaitCapture, WaitedObject } from '../../waits/types';
 import type { GoroutineNode, GraphEdge, ObjectNode, WaitGraph } from './types';
 
 export function goroutineNodeId(id: number): string {
@@ -37,8 +37,15 @@ export function buildWaitGraph(capture: WaitCapture): WaitGraph {
     return id;
   };
 
+  const mayReach = new Map<number, Set<ObjectKind>>();
+  for (const b of capture.blindSpots ?? []) {
+    if (!mayReach.has(b.goroutine)) mayReach.set(b.goroutine, new Set());
+    for (const k of b.kinds) mayReach.get(b.goroutine)!.add(k);
+  }
   for (const g of capture.goroutines) {
-    nodes.set(goroutineNodeId(g.id), goroutineNode(g));
+    const node = goroutineNode(g);
+    if (mayReach.has(g.id)) node.mayReach = [...mayReach.get(g.id)!].sort();
+    nodes.set(goroutineNodeId(g.id), node);
     const gid = goroutineNodeId(g.id);
     if (g.waitClass === 'forever') {
       const kind = g.waitReason.startsWith('select') ? 'select' : 'chan';

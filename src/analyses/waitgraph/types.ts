@@ -12,6 +12,11 @@ export interface GoroutineNode extends Omit<GoroutineRow, 'id' | 'threadId'> {
   /** A timer, the network, the runtime, or a wait not understood: not blocked by the program. */
   wakesItself: boolean;
   runtimeInternal: boolean;
+  /**
+   * Kinds of object it may reach through variables the capture could not read (optimized
+   * away): it may be a waker no edge shows, so findings it could change are only likely.
+   */
+  mayReach?: ObjectKind[];
   /** Innermost frame first, `function file:line`: the identity --group buckets by. */
   stack: string[];
   /** Set when --group merged several goroutines into this node. */
