@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { DelveInterpreter } from '../src/interpreter';
-import { buildExample, repoRoot } from '../test/helpers/go';
+import { buildExample, delveFor, repoRoot } from '../test/helpers/go';
 import { RecordingContext } from '../test/helpers/recording-context';
 
 const GOROUTINES = Number(process.env.BENCH_GOROUTINES ?? 10000);
@@ -34,7 +34,7 @@ async function startMany(binary: string): Promise<ChildProcess> {
 
 /** Delve's terminal, driven through stdin: the time from `goroutines -t` typed to its last line. */
 async function delveTerminal(pid: number): Promise<number> {
-  const dlv = spawn('dlv', ['attach', String(pid), '--allow-non-terminal-interactive=true'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const dlv = spawn(await delveFor(`/proc/${pid}/exe`), ['attach', String(pid), '--allow-non-terminal-interactive=true'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let waiting: { pattern: RegExp; resolve: () => void } | undefined;
   const check = () => {

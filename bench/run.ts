@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { buildExample, repoRoot } from '../test/helpers/go';
+import { buildExample, delveFor, repoRoot } from '../test/helpers/go';
 import { startKernel } from '../test/helpers/jupyter-client';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -44,7 +44,7 @@ async function benchStart(): Promise<void> {
 
 /** A raw JSON-RPC client: one line out, one line back, as little code as can be. */
 async function rawDelve(binary: string): Promise<{ call(expr: string): Promise<void>; close(): Promise<void> }> {
-  const dlv = spawn('dlv', ['exec', binary, '--headless', '--api-version=2', '--accept-multiclient', '--listen=127.0.0.1:0'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+  const dlv = spawn(await delveFor(binary), ['exec', binary, '--headless', '--api-version=2', '--accept-multiclient', '--listen=127.0.0.1:0', '--check-go-version=false'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
   const port = await new Promise<number>((resolve) => {
     let out = '';
     dlv.stdout.on('data', (d) => {

@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import type { Capture } from '../src/capture/capture';
 import { frameCount } from '../src/capture/capture';
 import { DelveInterpreter } from '../src/interpreter';
-import { buildExample, repoRoot, toolchains } from '../test/helpers/go';
+import { buildExample, delveFor, repoRoot, toolchains } from '../test/helpers/go';
 import { RecordingContext } from '../test/helpers/recording-context';
 
 const GOROUTINES = Number(process.env.BENCH_GOROUTINES ?? 10_000);
@@ -32,13 +32,14 @@ function waitForReady(child: ChildProcess): Promise<void> {
  * Runs Delve's terminal on PID with SCRIPT as its init file, stdin empty: after the script
  * it reads EOF, exits, and answers EOF to "kill the process?", so the process lives on.
  */
-function delveTerminal(pid: number, script: string): Promise<{ ms: number; output: string }> {
+async function delveTerminal(pid: number, script: string): Promise<{ ms: number; output: string }> {
+  const dlvPath = await delveFor(`/proc/${pid}/exe`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'delve-kernel-bench-'));
   const init = path.join(dir, 'init');
   fs.writeFileSync(init, script);
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const dlv = spawn('dlv', ['attach', String(pid), '--init', init, '--allow-non-terminal-interactive=true'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const dlv = spawn(dlvPath, ['attach', String(pid), '--init', init, '--allow-non-terminal-interactive=true'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     dlv.stdout.on('data', (d) => (output += d));
     dlv.stderr.on('data', (d) => (output += d));

@@ -47,6 +47,33 @@ function startKernel(connectionFile: string, factory: InterpreterFactory): void 
     process.stderr.write(`delve-kernel: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   });
+  watchParent(() => void kernel.terminate());
+}
+
+/**
+ * Ends the kernel (by its ordinary shutdown) when the process that started it is gone, as
+ * ipykernel does: jupyter_client names itself in JPY_PARENT_PID; an OOM-killed Jupyter
+ * server would otherwise leave the kernel, Delve and the target behind for ever.
+ */
+function watchParent(onGone: () => void): void {
+  const parent = Number(process.env.JPY_PARENT_PID);
+  const startedUnder = process.ppid;
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  };
+  const timer = setInterval(() => {
+    const gone = Number.isInteger(parent) && parent > 1 ? !alive(parent) : process.ppid !== startedUnder;
+    if (!gone) return;
+    process.stderr.write('delve-kernel: the process that started the kernel is gone; shutting down\n');
+    clearInterval(timer);
+    onGone();
+  }, 1000);
+  timer.unref();
 }
 
 function install(args: string[]): void {

@@ -56,7 +56,8 @@ export class Kernel {
   private readonly controlSocket = new zmq.Router();
   private readonly iopubSocket = new zmq.Publisher();
   private readonly stdinSocket = new zmq.Router();
-  private readonly heartbeatSocket = new zmq.Reply();
+  // A ROUTER, as ipykernel's: a REP socket is left stuck by one message without an envelope.
+  private readonly heartbeatSocket = new zmq.Router();
   private readonly shellOut = new SendQueue(this.shellSocket, 'shell');
   private readonly controlOut = new SendQueue(this.controlSocket, 'control');
   private readonly iopubOut = new SendQueue(this.iopubSocket, 'iopub');
@@ -188,7 +189,8 @@ export class Kernel {
 
   private async echoHeartbeats(): Promise<void> {
     try {
-      for await (const frames of this.heartbeatSocket) await this.heartbeatSocket.send(frames);
+      // Whatever arrives goes back to its sender, envelope and all (the first frame names it).
+      for await (const frames of this.heartbeatSocket) await this.heartbeatSocket.send(frames).catch((err) => log(`heartbeat echo failed: ${describeError(err)}`));
     } catch (err) {
       if (!this.socketsClosed) log(`heartbeat failed: ${describeError(err)}`);
     }

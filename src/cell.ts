@@ -13,10 +13,11 @@ export type Cell = { kind: 'commands'; commands: CommandLine[] } | { kind: 'sql'
 export function parseCell(code: string): Cell {
   if (/^\s*%%sql\b/.test(code)) return { kind: 'sql', query: code.replace(/^\s*%%sql\b/, '').trim() };
   const commands: CommandLine[] = [];
-  code.split(/\r?\n/).forEach((raw, i) => {
+  // Every line terminator ends a line (a lone \r, U+2028, U+2029 too), as editors show them.
+  code.split(/\r\n|[\n\r\u2028\u2029]/).forEach((raw, i) => {
     const text = stripComment(raw).trim();
     if (!text) return;
-    const m = /^(\S+)\s*(.*)$/.exec(text)!;
+    const m = /^(\S+)\s*([\s\S]*)$/.exec(text)!;
     commands.push({ word: m[1], args: m[2].trim(), line: i + 1, text });
   });
   return { kind: 'commands', commands };

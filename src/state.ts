@@ -45,15 +45,18 @@ export class DebugState {
     this.frame = 0;
   }
 
+  /** Starts a new session; the old one ends only once the new one is up, so a failed start costs nothing. */
   async start(spec: SessionSpec, warn: (m: string) => void, signal: AbortSignal, anyDelve = false): Promise<Session> {
-    await this.end();
+    let next: Session;
     try {
-      this.session = await Session.start(spec, { cwd: this.cwd, output: this.output, warn, signal, anyDelve });
+      next = await Session.start(spec, { cwd: this.cwd, output: this.output, warn, signal, anyDelve });
     } catch (err) {
-      if (err instanceof LaunchError) throw new UserError('LaunchError', err.message);
+      if (err instanceof LaunchError) throw new UserError('LaunchError', this.session ? `${err.message} (the current session, \`${this.session.describe()}\`, is unchanged)` : err.message);
       throw err;
     }
-    return this.session;
+    await this.end();
+    this.session = next;
+    return next;
   }
 
   async end(mode: 'default' | 'kill' = 'default'): Promise<void> {

@@ -367,6 +367,18 @@ test('heartbeat echoes', async () => {
   assert.equal(await kernel.heartbeat('ping-123'), Buffer.from('ping-123'));
 });
 
+test('heartbeat survives frames without an envelope, from a socket of the wrong kind', async () => {
+  const zmq = await import('zeromq');
+  for (const Kind of [zmq.Dealer, zmq.Push] as const) {
+    const stray = new Kind({ linger: 0 });
+    stray.connect(`tcp://${kernel.connection.ip}:${kernel.connection.hb_port}`);
+    await stray.send([Buffer.from('no envelope'), Buffer.from('two frames')]);
+    await new Promise((r) => setTimeout(r, 100));
+    stray.close();
+  }
+  assert.equal(await kernel.heartbeat('still-there'), Buffer.from('still-there'));
+});
+
 test('every message from the kernel was correctly signed', () => {
   assert.is(kernel.badlySigned.length, 0);
 });

@@ -6,6 +6,7 @@ import type { Breakpoint } from '../rpc/api';
 import { hex } from '../render/html';
 import { tableBundle, type Table } from '../render/table';
 import { askDelve } from '../state';
+import { wholeNumber } from './numbers';
 import type { Command } from './command';
 
 function breakpointTable(bps: Breakpoint[], title?: string): Table {
@@ -78,6 +79,9 @@ export const breakpointCommands: Command[] = [
       const s = cx.state.needLive('clear');
       const words = splitWords(cx.args);
       if (words.length !== 1) throw usage('clear', this.usage, 'which breakpoint? `breakpoints` lists them');
+      if (/^-?\d+$/.test(words[0]) && wholeNumber(words[0], Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER) === undefined) {
+        throw usage('clear', this.usage, `there is no breakpoint ${words[0]}; \`breakpoints\` lists them`);
+      }
       const ref = /^-?\d+$/.test(words[0]) ? { Id: Number(words[0]) } : { Name: words[0] };
       const bp = await askDelve(`clear ${words[0]}`, () => s.query.clearBreakpoint(ref));
       return { 'text/plain': `Breakpoint ${bp.name || bp.id} cleared at ${bp.file}:${bp.line}`, 'application/json': { kind: 'clear', id: bp.id, name: bp.name } };

@@ -25,7 +25,7 @@ const USAGE = `memwatch stats | pages [--read] | snapshot [NAME] | diff A B | ${
 /**
  * Runs a GC in the target through Delve's call injection. Delve refuses to call optimized
  * functions under the register ABI, and the runtime package is always built optimized, so
- * runtime.GC() fails on Go 1.17+ with Delve 1.20; runtime/debug.FreeOSMemory() (a GC, then
+ * runtime.GC() fails on Go 1.17+ (Delve 1.20 and 1.27.1 alike); runtime/debug.FreeOSMemory() (a GC, then
  * free memory returned to the OS) is built like user code and serves where it is linked in.
  */
 async function collect(cx: CommandContext, callExpr: string | undefined): Promise<string> {
@@ -184,7 +184,7 @@ const subcommands: Record<string, (cx: CommandContext, args: string[]) => Promis
   },
 
   async span(cx, args) {
-    if (args.length === 0) throw usage('memwatch span', 'memwatch span ADDR|EXPR', 'which address? e.g. `memwatch span 0xc000012000` or `memwatch span myPointer`');
+    if (args.length === 0) throw usage('memwatch span', 'memwatch span ADDR|EXPR', 'which address? e.g. `memwatch span myPointer`, or an address as `print &x` shows it (`memwatch span 0x…`)');
     const s = stopped(cx);
     const text = args.join(' ');
     const address = parseAddress(text) ?? (await addressOf(cx, s, text));

@@ -62,13 +62,18 @@ export function lookupOrSuggest(word: string): Command {
   const found = byName.get(word);
   if (found) return found;
   const nearest = nearestName(word);
-  throw new UserError('UnknownCommand', `unknown command \`${word}\``, nearest ? `did you mean \`${nearest}\`? \`help\` lists every command` : '`help` lists every command');
+  const shown = word.length > 60 ? `${word.slice(0, 60)}…` : word;
+  throw new UserError('UnknownCommand', `unknown command \`${shown}\``, nearest ? `did you mean \`${nearest}\`? \`help\` lists every command` : '`help` lists every command');
 }
 
 function nearestName(word: string): string | undefined {
+  // The length difference bounds the distance: a long word (an 8 MB paste) is near nothing,
+  // and must not cost seconds of the event loop.
+  if (word.length > 40) return undefined;
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const name of byName.keys()) {
+    if (Math.abs(word.length - name.length) >= bestDistance) continue;
     const d = editDistance(word.toLowerCase(), name);
     if (d < bestDistance) [best, bestDistance] = [name, d];
   }

@@ -49,7 +49,8 @@ export async function statusBundle(state: DebugState, next?: string): Promise<Mi
     { key: 'delve', value: `${/Version:\s*(\S+)/.exec(s.version.DelveVersion)?.[1] ?? s.version.DelveVersion} (${s.version.Backend} backend, API v${s.version.APIVersion})` },
   ];
   const bundle = tableBundle({ columns: [{ name: 'key', type: 'string' }, { name: 'value', type: 'string' }], rows, title: next });
-  bundle['application/json'] = { kind: 'status', ...Object.fromEntries(rows.map((r) => [r.key, r.value])) };
+  // The session's kind is `sessionKind`: `kind` names the result, as everywhere.
+  bundle['application/json'] = { ...Object.fromEntries(rows.map((r) => [r.key === 'kind' ? 'sessionKind' : r.key, r.value])), kind: 'status' };
   return bundle;
 }
 
@@ -75,6 +76,8 @@ export const sessionCommands: Command[] = [
       const [before, args] = splitAtDashes(splitWords(cx.args));
       const [words, anyDelve] = sessionWords(before);
       if (words.length > 1) throw usage('debug', this.usage, 'one directory or package at most; program arguments go after --');
+      // Words reach `go build`: a flag there (-toolexec=PROG, -o PATH) would run or write anything.
+      if (words[0]?.startsWith('-')) throw usage('debug', this.usage, `${words[0]}: build flags are not taken; build it yourself and \`exec BINARY\`, or give a directory or package`);
       return startSession(cx, { kind: 'debug', target: words[0] ?? '.', args }, anyDelve);
     },
   },

@@ -10,6 +10,7 @@ import { tableBundle, type Column } from '../render/table';
 import { valueSummary } from '../render/value';
 import { askDelve } from '../state';
 import type { Command, CommandContext } from './command';
+import { MAX_STACK_DEPTH, wholeNumber } from './numbers';
 
 const DEFAULT_DEPTH = 50;
 
@@ -30,6 +31,7 @@ function variablesText(vars: Stackframe['Arguments']): string {
 /** Selects frame N of the goroutine in scope and shows its source. */
 async function selectFrame(cx: CommandContext, n: number): Promise<MimeBundle> {
   if (n < 0) throw new UserError('UsageError', 'there is no frame below 0', '`down` goes toward frame 0; `bt` lists the frames');
+  if (n >= MAX_STACK_DEPTH) throw new UserError('UsageError', `frame ${n}: at most ${MAX_STACK_DEPTH} frames are read`, '`bt` lists the frames; `stackdiff snapshot NAME` reads deeper stacks');
   const frames = await framesOf(cx, n + 1);
   const f = frames[n];
   if (!f) throw new UserError('UsageError', `there is no frame ${n}: the stack has ${frames.length} frames`, '`bt` lists them');
@@ -43,8 +45,9 @@ async function selectFrame(cx: CommandContext, n: number): Promise<MimeBundle> {
 
 function parseCount(word: string | undefined, cmd: string, usageLine: string): number {
   if (word === undefined) return 1;
-  if (!/^\d+$/.test(word)) throw usage(cmd, usageLine, `${word} is not a number`);
-  return Number(word);
+  const n = wholeNumber(word, MAX_STACK_DEPTH);
+  if (n === undefined) throw usage(cmd, usageLine, `${word} is not a number of frames (0 to ${MAX_STACK_DEPTH})`);
+  return n;
 }
 
 export const stackCommands: Command[] = [
@@ -57,8 +60,8 @@ export const stackCommands: Command[] = [
       const words = splitWords(cx.args);
       const full = words.includes('-full');
       const rest = words.filter((w) => w !== '-full');
-      if (rest.length > 1 || (rest[0] !== undefined && !/^\d+$/.test(rest[0]))) throw usage('stack', this.usage);
-      const depth = rest[0] ? Number(rest[0]) : DEFAULT_DEPTH;
+      const depth = rest[0] === undefined ? DEFAULT_DEPTH : wholeNumber(rest[0], MAX_STACK_DEPTH, 1);
+      if (rest.length > 1 || depth === undefined) throw usage('stack', this.usage, rest.length > 1 ? undefined : `DEPTH is a number of frames from 1 to ${MAX_STACK_DEPTH}`);
       // Delve answers up to DEPTH+1 frames: one more than asked says the stack goes on.
       const answered = await framesOf(cx, depth, full);
       const truncated = answered.length > depth;
@@ -80,17 +83,18 @@ export const stackCommands: Command[] = [
     summary: 'Select frame N of the stack, or run COMMAND in frame N.',
     async run(cx) {
       const m = /^(\d+)(?:\s+(.*))?$/.exec(cx.args);
-      if (!m) throw usage('frame', this.usage, cx.args ? `${cx.args} is not a frame number` : 'which frame? `bt` lists them');
+      const n = wholeNumber(m?.[1], MAX_STACK_DEPTH - 1);
+      if (!m || n === undefined) throw usage('frame', this.usage, cx.args ? `${cx.args.split(/\s/)[0]} is not a frame number (0 to ${MAX_STACK_DEPTH - 1})` : 'which frame? `bt` lists them');
       if (m[2]) {
         const saved = cx.state.frame;
-        cx.state.frame = Number(m[1]);
+        cx.state.frame = n;
         try {
           return await cx.runLine(m[2]);
         } finally {
           cx.state.frame = saved;
         }
       }
-      return selectFrame(cx, Number(m[1]));
+      return selectFrame(cx, n);
     },
   },
   {

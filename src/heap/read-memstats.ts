@@ -1,5 +1,6 @@
-// runtime.MemStats as runtime.ReadMemStats computes it (readmemstats_m, Go 1.19-1.22),
-// from the stopped target's own fields. ReadMemStats first flushes every P's mcache; the
+// runtime.MemStats as runtime.ReadMemStats computes it (readmemstats_m, the same from Go 1.19
+// to 1.27 but for heapStatsDelta.inPtrScalarBits, gone in 1.25 and read when present), from
+// the stopped target's own fields. ReadMemStats first flushes every P's mcache; the
 // debugger cannot, so it adds what the flush would add (allocations from cached spans,
 // tiny allocations) the way mcache.releaseAll does.
 import type { MemoryReader } from '../session/memory';

@@ -40,12 +40,22 @@ export class JsonRpcConnection {
     socket.on('close', () => this.fail('connection closed'));
   }
 
-  static connect(host: string, port: number, prefix = 'RPCServer.'): Promise<JsonRpcConnection> {
+  /** Connects within timeoutMs (a port that drops SYNs would otherwise hang for minutes). */
+  static connect(host: string, port: number, prefix = 'RPCServer.', timeoutMs = 10_000): Promise<JsonRpcConnection> {
     return new Promise((resolve, reject) => {
       const socket = net.connect({ host, port });
-      const onError = (err: Error) => reject(new RpcTransportError('connect', `cannot connect to ${host}:${port}: ${err.message}`));
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new RpcTransportError('connect', `cannot connect to ${host}:${port}: no answer within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      const onError = (err: Error) => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(new RpcTransportError('connect', `cannot connect to ${host}:${port}: ${err.message}`));
+      };
       socket.once('error', onError);
       socket.once('connect', () => {
+        clearTimeout(timer);
         socket.off('error', onError);
         resolve(new JsonRpcConnection(socket, prefix));
       });
@@ -64,6 +74,10 @@ export class JsonRpcConnection {
   call<T>(method: string, params: object, timeoutMs = 30_000): Promise<T> {
     if (this.closedReason !== undefined) {
       return Promise.reject(new RpcTransportError(method, `Delve connection is closed (${this.closedReason})`));
+    }
+    const unsendable = unsafeNumber(params);
+    if (unsendable !== undefined) {
+      return Promise.reject(new RpcError(method, `${unsendable} is not a number Delve can take (whole numbers up to ${Number.MAX_SAFE_INTEGER})`));
     }
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
@@ -140,4 +154,19 @@ export class JsonRpcConnection {
     this.pending.clear();
     for (const listener of this.closeListeners) listener(reason);
   }
+}
+
+/**
+ * The first number in VALUE that is not a safe whole number. Delve decodes every number of
+ * its API as a Go integer; one it cannot decode (1e23, 2^63, 0.5) ends its reading of the
+ * connection, and every later call would wait for ever.
+ */
+function unsafeNumber(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? undefined : value;
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) {
+    const bad = unsafeNumber(v);
+    if (bad !== undefined) return bad;
+  }
+  return undefined;
 }

@@ -29,6 +29,8 @@ export class ElfFile {
   private constructor(readonly path: string, private readonly fd: number, readonly sections: ElfSection[], readonly segments: ElfSegment[]) {}
 
   static open(path: string): ElfFile {
+    // Opening a FIFO or a device would block the event loop (and the heartbeat with it).
+    if (!fs.statSync(path).isFile()) throw new Error(`${path} is not a regular file`);
     const fd = fs.openSync(path, 'r');
     try {
       const header = Buffer.alloc(64);

@@ -157,7 +157,13 @@ export class Session {
   private static async connectTo(spec: SessionSpec, dlv: LaunchedDelve | undefined, tempDir: string | undefined, goVersion: string | undefined, opts: StartOptions): Promise<Session> {
     const host = spec.kind === 'connect' ? spec.host : '127.0.0.1';
     const port = spec.kind === 'connect' ? spec.port : dlv!.port;
-    const query = await DelveClient.connect(host, port);
+    let query: DelveClient;
+    try {
+      query = await DelveClient.connect(host, port);
+    } catch (err) {
+      if (spec.kind !== 'connect') throw err;
+      throw new LaunchError(`${(err as Error).message}; is \`dlv --headless --accept-multiclient --listen=${host}:${port}\` running there?`);
+    }
     let control: DelveClient;
     try {
       control = await DelveClient.connect(host, port);
@@ -234,6 +240,7 @@ export class Session {
 function mustExist(file: string, cwd: string, what: string): string {
   const resolved = path.resolve(cwd, file);
   if (!fs.existsSync(resolved)) throw new LaunchError(`no ${what} at ${resolved}`);
+  if (!fs.statSync(resolved).isFile()) throw new LaunchError(`${resolved} is not a ${what}: it is not a regular file`);
   return resolved;
 }
 

@@ -79,7 +79,8 @@ export async function captureWaits(client: DelveClient, stacks: StackCapture, op
   if (chanWaiters.length + syncWaiters.length > 0) await client.listAllGoroutines({ signal });
   if (await readChannelWaits(client, chanWaiters, signal)) capture.partial = true;
   const layouts = new SyncLayouts(client);
-  const syncRead = await callAll(syncWaiters, (g) => readSyncWait(client, g, layouts), { signal });
+  const semtable = new SemaTable(client);
+  const syncRead = await callAll(syncWaiters, (g) => readSyncWait(client, g, layouts, semtable), { signal });
   if (syncRead.partial) capture.partial = true;
   if (stopped()) return capture;
 
@@ -121,8 +122,8 @@ export async function captureWaits(client: DelveClient, stacks: StackCapture, op
     });
     if (blindSpots.length > 0) {
       capture.blindSpots = blindSpots;
-      const shown = blindSpots.slice(0, 5).map((b) => `goroutine ${b.goroutine} ${b.function} ${b.variable} (${b.type})`).join('; ');
-      capture.notes.push(`${blindSpots.length} variable(s) that could reach a waited-on object are optimized away or unreadable (${shown}${blindSpots.length > 5 ? '; ...' : ''}): findings those goroutines could change are marked likely`);
+      const shown = blindSpots.slice(0, 10).map((b) => `goroutine ${b.goroutine} ${b.function} ${b.variable} (${b.type})`).join('; ');
+      capture.notes.push(`${blindSpots.length} variable(s) that could reach a waited-on object are optimized away or unreadable (${shown}${blindSpots.length > 10 ? '; ...' : ''}): findings they could change are marked likely`);
     }
     capture.unscanned = [...unscanned].sort((a, b) => a - b);
   }
@@ -189,7 +190,7 @@ class SyncLayouts {
   of(type: string, at: number): Promise<Map<string, FieldLayout> | undefined> {
     let p = this.cache.get(type);
     if (!p) {
-      p = structLayout(this.client, { GoroutineID: -1, Frame: 0 }, `(*${delveTypeName(type)})(0x${at.toString(16)})`, 3).catch(() => undefined);
+      p = structLayout(this.client, { GoroutineID: -1, Frame: 0 }, `*(*${delveTypeName(type)})(0x${at.toString(16)})`, 3).catch(() => undefined);
       this.cache.set(type, p);
     }
     return p;
@@ -203,7 +204,7 @@ class SyncLayouts {
  * on, from g.waiting's sudog (Go 1.26+) or the acquiring frame's argument, less the
  * semaphore field's offset in the object's type (runtime-shapes.semaphoreFields).
  */
-async function readSyncWait(client: DelveClient, g: WaitingGoroutine, layouts: SyncLayouts): Promise<void> {
+async function readSyncWait(client: DelveClient, g: WaitingGoroutine, layouts: SyncLayouts, semtable: SemaTable): Promise<void> {
   const syncFrames: number[] = [];
   for (let i = 0; i < g.frames.length && isMachineryFrame(g.frames[i].function); i++) {
     if (syncObjectOf(g.frames[i].function)) syncFrames.push(i);
@@ -233,7 +234,7 @@ async function readSyncWait(client: DelveClient, g: WaitingGoroutine, layouts: S
     return;
   }
   const acquire = g.frames.findIndex((f) => ACQUIRE_FRAME.test(f.function));
-  const sema = await semaphoreAddress(client, g, acquire);
+  const sema = await semaphoreAddress(client, g, acquire, semtable);
   if (sema) {
     const fn = acquire >= 0 ? g.frames[acquire].function : '';
     if (kind && syncType) {
@@ -254,14 +255,58 @@ async function readSyncWait(client: DelveClient, g: WaitingGoroutine, layouts: S
 }
 
 /** The semaphore (or notify list) a sync waiter parks on: g.waiting.elem (Go 1.26+), else the acquiring frame's first pointer argument. */
-async function semaphoreAddress(client: DelveClient, g: WaitingGoroutine, acquire: number): Promise<{ address: number; evidence: string } | undefined> {
+async function semaphoreAddress(client: DelveClient, g: WaitingGoroutine, acquire: number, semtable: SemaTable): Promise<{ address: number; evidence: string } | undefined> {
   const sudog = await client.eval({ Scope: { GoroutineID: g.id, Frame: 0 }, Expr: '*runtime.curg.waiting', Cfg: SUDOG }).catch(() => undefined);
   const elem = sudog ? sudogElem(sudog) : 0;
   if (elem) return { address: elem, evidence: 'g.waiting.elem (the runtime sudog)' };
   if (acquire < 0) return undefined;
   const args = await client.listFunctionArgs({ Scope: { GoroutineID: g.id, Frame: acquire }, Cfg: FLAT }).catch(() => [] as Variable[]);
   const addr = args.find((a) => a.kind === Kind.Ptr && !a.unreadable && Number(a.value));
-  return addr ? { address: Number(addr.value), evidence: `${g.frames[acquire].function} argument ${addr.name}` } : undefined;
+  if (addr) return { address: Number(addr.value), evidence: `${g.frames[acquire].function} argument ${addr.name}` };
+  // Optimized runtime, before Go 1.26: the runtime's table of semaphore waiters.
+  const self = await client.eval({ Scope: { GoroutineID: g.id, Frame: 0 }, Expr: 'runtime.curg', Cfg: NAMES_ONLY }).then((v) => (v.kind === Kind.Ptr ? Number(v.value) : v.addr) || 0, () => 0);
+  const found = self ? (await semtable.waiters()).get(self) : undefined;
+  return found ? { address: found, evidence: 'runtime.semtable (its sudog for this goroutine).elem' } : undefined;
+}
+
+/**
+ * runtime.semtable: 251 roots, each a treap (prev/next) of sudogs, one per semaphore
+ * address (elem), with the other waiters on it chained by waitlink. Read once, when needed:
+ * g address -> the semaphore it waits on.
+ */
+class SemaTable {
+  private read: Promise<Map<number, number>> | undefined;
+  constructor(private readonly client: DelveClient) {}
+  waiters(): Promise<Map<number, number>> {
+    this.read ??= this.walk().catch(() => new Map());
+    return this.read;
+  }
+  private async walk(): Promise<Map<number, number>> {
+    const scope = { GoroutineID: -1, Frame: 0 };
+    const size = await this.client.eval({ Scope: scope, Expr: 'len(runtime.semtable)', Cfg: NAMES_ONLY }).then((v) => Number(v.value) || 0);
+    const roots = await callAll([...Array(size).keys()], (i) =>
+      this.client.eval({ Scope: scope, Expr: `runtime.semtable[${i}].root.treap`, Cfg: NAMES_ONLY }).then((v) => addressIn(v), () => 0));
+    const out = new Map<number, number>();
+    const seen = new Set<number>();
+    let todo = roots.results.filter((a): a is number => !!a);
+    while (todo.length > 0 && seen.size < 100_000) {
+      todo.forEach((a) => seen.add(a));
+      const sudogs = await callAll(todo, (a) => this.client.eval({ Scope: scope, Expr: `*(*runtime.sudog)(0x${a.toString(16)})`, Cfg: SUDOG }).catch(() => undefined));
+      const next: number[] = [];
+      for (const sg of sudogs.results) {
+        if (!sg) continue;
+        const gAddr = addressIn(child(sg, 'g'));
+        const elem = sudogElem(sg);
+        if (gAddr && elem) out.set(gAddr, elem);
+        for (const f of ['prev', 'next', 'waitlink']) {
+          const a = addressIn(child(sg, f));
+          if (a && !seen.has(a)) next.push(a);
+        }
+      }
+      todo = [...new Set(next)];
+    }
+    return out;
+  }
 }
 
 async function readPackageReferences(client: DelveClient, wanted: Map<number, ObjectKind>, signal?: AbortSignal): Promise<PackageReference[]> {
@@ -339,7 +384,7 @@ async function readFrameReferences(client: DelveClient, g: WaitingGoroutine, fra
   for (const v of [...(args ?? []), ...(locals ?? [])]) {
     if (v.unreadable) {
       // Optimized away (or not described at this pc): it may be the reference that wakes someone.
-      const kinds = (await types.of(v.type)).filter((k) => wantedKinds.has(k));
+      const kinds = (await types.of(v.type)).filter((k) => wantedKinds.has((k.startsWith('chan:') ? 'chan' : k) as ObjectKind));
       if (kinds.length > 0) blind.push({ goroutine: g.id, frame, function: f.function, variable: v.name, type: v.type, kinds });
       continue;
     }
@@ -349,6 +394,6 @@ async function readFrameReferences(client: DelveClient, g: WaitingGoroutine, fra
       if (kind && (!old || betterPath(kind, { path, type }, old))) found.set(address, { path, type });
     });
   }
-  const refs = [...found].map(([address, r]) => ({ goroutine: g.id, address, frame, function: f.function, file: f.file, line: f.line, variable: r.path }));
+  const refs = [...found].map(([address, r]) => ({ goroutine: g.id, address, frame, function: f.function, file: f.file, line: f.line, variable: r.path, type: r.type }));
   return { refs, blind };
 }

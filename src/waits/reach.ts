@@ -60,3 +60,15 @@ function join(path: string, name: string): string {
   if (name.startsWith('[')) return path + name;
   return path ? `${path}.${name}` : name;
 }
+
+/** `chan int`, `<-chan int`, `chan<- int` -> `int`; undefined for a type that is no channel's. */
+export function chanElem(type: string): string | undefined {
+  const m = /^(?:<-)?chan(?:<-)?\s*(.+)$/.exec(type);
+  return m ? m[1] : undefined;
+}
+
+/** Whether REACH could be the object (KIND, element ELEM when a channel whose type is known). */
+export function reachMatches(reach: string, kind: string, elem?: string): boolean {
+  if (kind !== 'chan') return reach === kind;
+  return reach === 'chan:*' || (reach.startsWith('chan:') && (elem === undefined || reach === `chan:${elem}`));
+}

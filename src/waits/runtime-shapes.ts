@@ -25,7 +25,7 @@ export function child(v: Variable | undefined, name: string): Variable | undefin
  */
 export function addressIn(v: Variable | undefined): number {
   if (!v || v.unreadable) return 0;
-  if (v.kind === Kind.Ptr || v.kind === Kind.UnsafePointer || v.kind === Kind.Uintptr) return Number(v.value) || 0;
+  if (v.kind === Kind.Ptr || v.kind === Kind.UnsafePointer || (v.kind >= Kind.Uint && v.kind <= Kind.Uintptr)) return Number(v.value) || 0; // Delve shows uintptr as uint
   if (v.kind === Kind.Chan) return v.base || 0;
   if (v.kind === Kind.Struct) {
     const vu = child(v, 'vu');

@@ -59,6 +59,8 @@ export interface FrameReference {
   line: number;
   /** The path from the variable to the object, e.g. `to.mu`, `p.jobs`. */
   variable: string;
+  /** The Go type at the end of that path (`chan int`, `*sync.Mutex`). */
+  type?: string;
 }
 
 /**
@@ -72,7 +74,8 @@ export interface BlindSpot {
   function: string;
   variable: string;
   type: string;
-  kinds: ObjectKind[];
+  /** What it could reach: object kinds, `chan:ELEM` for channels (type-reach.ts). */
+  kinds: string[];
 }
 
 /** A package variable that reaches an object: anyone can reach it. */

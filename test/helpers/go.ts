@@ -1,8 +1,10 @@
-// Builds the example Go programs for tests, with each Go toolchain present.
+// Builds the example Go programs for tests, on each Go release of the matrix.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { chooseDelve } from '../../src/session/delve-choice';
+import { goVersionOfFile } from '../../src/session/go-version';
 
 export const repoRoot = path.resolve(__dirname, '../../..');
 
@@ -126,4 +128,9 @@ export async function makeCoreDump(binary: string, args: string[], dir: string):
   } finally {
     target.kill('SIGKILL');
   }
+}
+
+/** The dlv the kernel's version policy picks for BINARY (for tests and benchmarks that start Delve themselves). */
+export async function delveFor(binary: string): Promise<string> {
+  return (await chooseDelve(goVersionOfFile(binary))).delve.path;
 }

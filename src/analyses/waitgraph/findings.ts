@@ -8,7 +8,7 @@
 // Among the goroutines blocked for ever, the strongly connected components with a cycle are
 // deadlocks; the others are leaks, or wait behind a deadlock.
 import { stronglyConnected } from './scc';
-import type { ObjectKind } from '../../waits/types';
+import { chanElem, reachMatches } from '../../waits/reach';
 import type { Confidence, Deadlock, Findings, GoroutineNode, GraphEdge, Leak, ObjectNode, WaitGraph } from './types';
 
 export interface FindingOptions {
@@ -45,7 +45,8 @@ export function findDeadlocksAndLeaks(graph: WaitGraph, opts: FindingOptions = {
     const live = (object: string): boolean => {
       const o = nodes.get(object) as ObjectNode;
       if (freeObject(o) || wakers(object).some((w) => !stuck.has(w))) return true;
-      return withBlind && !o.never && blind.some((b) => !stuck.has(b.id) && b.mayReach!.includes(o.type as ObjectKind));
+      const elem = chanElem(o.goType);
+      return withBlind && !o.never && blind.some((b) => !stuck.has(b.id) && b.mayReach!.some((r) => reachMatches(r, o.type, elem)));
     };
     for (let changed = true; changed; ) {
       changed = false;
@@ -61,6 +62,12 @@ export function findDeadlocksAndLeaks(graph: WaitGraph, opts: FindingOptions = {
   const stuck = stuckFor(false);
   /** Stuck even if every unreadable variable reached what its type allows: proven. */
   const proven = blind.length > 0 ? stuckFor(true) : stuck;
+  // A stuck goroutine whose unreadable variable could reach what another stuck goroutine
+  // waits on may join them in a cycle no edge shows: which are deadlocks and which leaks is
+  // then not proven.
+  const objectOf = (id: string) => nodes.get(id) as ObjectNode;
+  const shapeUnproven = blind.some((b) => stuck.has(b.id) && [...stuck].some((g) => g !== b.id
+    && waitedObjects(g).some((o) => !waitedObjects(b.id).includes(o) && b.mayReach!.some((r) => reachMatches(r, objectOf(o).type, chanElem(objectOf(o).goType))))));
 
   // The stuck subgraph: stuck goroutines, their objects (selects included), wakers among them.
   const inSub = new Set<string>(stuck);
@@ -80,7 +87,7 @@ export function findDeadlocksAndLeaks(graph: WaitGraph, opts: FindingOptions = {
     return {
       goroutines,
       objects: c.filter((id) => !stuck.has(id) && nodes.get(id)!.type !== 'select').sort(),
-      confidence: confidenceOf(holderGuess || c.some((id) => stuck.has(id) && !proven.has(id)), opts),
+      confidence: confidenceOf(holderGuess || shapeUnproven || c.some((id) => stuck.has(id) && !proven.has(id)), opts),
       edges,
       blockedBehind: [],
     };
@@ -107,7 +114,7 @@ export function findDeadlocksAndLeaks(graph: WaitGraph, opts: FindingOptions = {
         ? `${what} is reached by no other goroutine and no package variable`
         : `${what} is reached only by goroutines that are themselves blocked for ever (${blockedWakers.map((w) => 'goroutine ' + w.slice(1)).join(', ')})`;
     const holderGuess = objects.some((o) => wakers(o).length > 0 && edgesFrom(o).some((e) => e.type === 'holds'));
-    leaks.push({ goroutine: (nodes.get(g) as GoroutineNode).goroutine, object: first, reason, confidence: never ? 'certain' : confidenceOf(holderGuess || !proven.has(g), opts) });
+    leaks.push({ goroutine: (nodes.get(g) as GoroutineNode).goroutine, object: first, reason, confidence: never ? 'certain' : confidenceOf(holderGuess || shapeUnproven || !proven.has(g), opts) });
   }
   for (const d of deadlocks) d.blockedBehind.sort((a, b) => a - b);
   return { deadlocks, leaks };

@@ -3,7 +3,8 @@
 // any goroutine that reaches a channel, wait group or cond can send, close, call Done or
 // Signal; only the holder can unlock a mutex, and the runtime records none, so a goroutine
 // that reaches the mutex and is not waiting for it is its likely holder.
-import type { WaitingGoroutine, FrameReference, ObjectKind, WaitCapture, WaitedObject } from '../../waits/types';
+import type { WaitingGoroutine, FrameReference, WaitCapture, WaitedObject } from '../../waits/types';
+import { chanElem } from '../../waits/reach';
 import type { GoroutineNode, GraphEdge, ObjectNode, WaitGraph } from './types';
 
 export function goroutineNodeId(id: number): string {
@@ -37,7 +38,7 @@ export function buildWaitGraph(capture: WaitCapture): WaitGraph {
     return id;
   };
 
-  const mayReach = new Map<number, Set<ObjectKind>>();
+  const mayReach = new Map<number, Set<string>>();
   for (const b of capture.blindSpots ?? []) {
     if (!mayReach.has(b.goroutine)) mayReach.set(b.goroutine, new Set());
     for (const k of b.kinds) mayReach.get(b.goroutine)!.add(k);
@@ -67,6 +68,13 @@ export function buildWaitGraph(capture: WaitCapture): WaitGraph {
     } else {
       for (const o of g.objects) edges.push({ from: gid, to: addObject(o), type: 'waits', confidence: 'certain', evidence: o.evidence });
     }
+  }
+
+  // A channel's type, from any variable that reaches it (the runtime's sudog does not say).
+  for (const r of capture.references) {
+    const id = objectIds.get(r.address);
+    const node = id ? (nodes.get(id) as ObjectNode) : undefined;
+    if (node && !node.goType && r.type && chanElem(r.type) !== undefined) node.goType = r.type;
   }
 
   // Who could wake each object: the goroutines whose frames reach it, less its waiters.

@@ -14,9 +14,10 @@ export interface GoroutineNode extends Omit<GoroutineRow, 'id' | 'threadId'> {
   runtimeInternal: boolean;
   /**
    * Kinds of object it may reach through variables the capture could not read (optimized
-   * away): it may be a waker no edge shows, so findings it could change are only likely.
+   * away): kinds, `chan:ELEM` for channels of element type ELEM (`chan:*` any). It may be a
+   * waker no edge shows, so findings it could change are only likely.
    */
-  mayReach?: ObjectKind[];
+  mayReach?: string[];
   /** Innermost frame first, `function file:line`: the identity --group buckets by. */
   stack: string[];
   /** Set when --group merged several goroutines into this node. */

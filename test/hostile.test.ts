@@ -1,0 +1,115 @@
+// One bad cell must not cost the user their session: typos with huge numbers, odd line
+// breaks, huge words, a FIFO, build flags, a failed start, a dying parent. Each through the
+// whole kernel over ZeroMQ, then checking that the next cell answers, the target lives and
+// the session is the one it was.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { buildExample, processesMatching, repoRoot } from './helpers/go';
+import { startKernel, type KernelClient } from './helpers/jupyter-client';
+
+const binary = buildExample('orders');
+const argv = [process.execPath, path.join(repoRoot, 'bin/delve-kernel.js'), '-f', '{connection_file}'];
+
+function start(env?: NodeJS.ProcessEnv): Promise<KernelClient> {
+  return startKernel({ argv, cwd: path.join(repoRoot, 'examples/orders'), timeoutMs: 30_000, env });
+}
+
+function resultText(ex: { iopub: { header: { msg_type: string }; content: any }[] }): string {
+  return ex.iopub.find((m) => m.header.msg_type === 'execute_result')?.content.data['text/plain'] ?? '';
+}
+
+/** The session is the one it was, stopped where it was, and answers at once. */
+async function sameSession(k: KernelClient, pid: string): Promise<void> {
+  const started = Date.now();
+  const status = await k.execute('status');
+  assert.is(status.reply.content.status, 'ok');
+  const json = status.iopub.find((m) => m.header.msg_type === 'execute_result')!.content.data['application/json'];
+  assert.is(json.pid, pid, 'the same target');
+  assert.is(json.state, 'stopped');
+  assert.is(json.kind, 'status');
+  assert.is(json.sessionKind, 'exec');
+  assert.ok((await k.execute('goroutines')).reply.content.status === 'ok');
+  assert.ok(Date.now() - started < 5000, 'answered within seconds');
+  assert.ok(fs.existsSync(`/proc/${pid}`), 'the target is alive');
+}
+
+test('hostile cells: each is an error that says what to type, and the session goes on', async () => {
+  const k = await start();
+  const fifoDir = fs.mkdtempSync(path.join(os.tmpdir(), 'delve-kernel-fifo-'));
+  try {
+    await k.execute(`exec ${binary} -- -pause 5ms\nbreak main.go:42\ncontinue`);
+    const status = await k.execute('status');
+    const pid = status.iopub.find((m) => m.header.msg_type === 'execute_result')!.content.data['application/json'].pid;
+
+    const cases: [cell: string, ename: string, says: RegExp][] = [
+      // Depths Delve would try to allocate (it died of "out of memory").
+      ['stack 1000000000', 'UsageError', /DEPTH is a number of frames from 1 to 100000/],
+      ['up 99999999999', 'UsageError', /not a number of frames/],
+      ['frame 99999999', 'UsageError', /not a frame number/],
+      // Numbers Delve cannot decode as a Go int (it stopped reading the connection).
+      ['clear 100000000000000000000000', 'UsageError', /there is no breakpoint 100000000000000000000000/],
+      ['goroutine 9223372036854775807 bt', 'DelveError', /not a number Delve can take/],
+      // Words that reached `go build` as flags.
+      ['debug -toolexec=/bin/true', 'UsageError', /build flags are not taken/],
+      ['debug -o=/tmp/x', 'UsageError', /build flags are not taken/],
+      // A failed start leaves the current session as it was.
+      ['exec /nonexistent', 'LaunchError', /no binary at \/nonexistent \(the current session, `exec .*`, is unchanged\)/],
+      ['connect 127.0.0.1:1', 'LaunchError', /cannot connect to 127\.0\.0\.1:1: .*is `dlv --headless/],
+      [`exec ${fifoDir}/fifo`, 'LaunchError', /is not a binary: it is not a regular file/],
+      // A lone \r and U+2028 end lines, as an editor shows them.
+      ['bt\rfoo bar', 'UnknownCommand', /unknown command `foo`/],
+      ['bt\u2028contineu now', 'UnknownCommand', /did you mean `continue`/],
+    ];
+    spawn('mkfifo', [path.join(fifoDir, 'fifo')]).once('exit', () => undefined);
+    await new Promise((r) => setTimeout(r, 200));
+    for (const [cell, ename, says] of cases) {
+      const ex = await k.execute(cell);
+      assert.is(ex.reply.content.status, 'error', cell);
+      assert.is(ex.reply.content.ename, ename, cell);
+      assert.match(`${ex.reply.content.evalue}\n${ex.reply.content.traceback.join('\n')}`, says, cell);
+      assert.not.match(ex.reply.content.traceback.join('\n'), /at .*\.js:\d+/, `${cell}: no JavaScript stack`);
+      await sameSession(k, pid);
+    }
+
+    // An 8 MB one-word cell: answered at once, and the heartbeat never stalls meanwhile.
+    const huge = 'x'.repeat(8 * 1024 * 1024);
+    const started = Date.now();
+    const msgId = await k.sendExecute(huge);
+    const beat = await k.heartbeat('during', 5000);
+    assert.equal(beat, Buffer.from('during'));
+    const reply = await k.reply(msgId);
+    assert.is(reply.content.ename, 'UnknownCommand');
+    assert.ok(reply.content.evalue.length < 200, 'the word is not echoed whole');
+    assert.ok(Date.now() - started < 10_000);
+    await sameSession(k, pid);
+    assert.match(resultText(await k.execute('print order.ID')), /^\d+$/);
+  } finally {
+    await k.shutdown(false, 'control', 15_000).catch(() => undefined);
+    await k.close();
+    fs.rmSync(fifoDir, { recursive: true, force: true });
+  }
+  assert.equal(processesMatching(binary), []);
+});
+
+test('the kernel ends when the process that started it is gone (JPY_PARENT_PID), and leaves nothing behind', async () => {
+  const parent = spawn('sleep', ['600'], { stdio: 'ignore' });
+  const k = await start({ ...process.env, JPY_PARENT_PID: String(parent.pid) });
+  try {
+    await k.execute(`exec ${binary}\nbreak main.process\ncontinue`);
+    assert.ok(processesMatching(binary).length >= 2, 'dlv and the target run');
+    parent.kill('SIGKILL');
+    const exit = await Promise.race([k.exited, new Promise((r) => setTimeout(() => r('still running'), 10_000))]);
+    assert.is.not(exit, 'still running');
+  } finally {
+    await k.close();
+  }
+  const started = Date.now();
+  while (processesMatching(binary).length && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(processesMatching(binary), []);
+});
+
+test.run();
