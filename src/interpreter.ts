@@ -63,8 +63,14 @@ export class DelveInterpreter implements Interpreter {
     }
   }
 
-  private runLine(word: string, args: string, out: ExecuteContext, signal: AbortSignal): Promise<MimeBundle | undefined> {
+  private async runLine(word: string, args: string, out: ExecuteContext, signal: AbortSignal): Promise<MimeBundle | undefined> {
     const command = lookupOrSuggest(word);
+    // On a server someone else also drives, the target may be running: Delve would hold
+    // every query until it stops, so say so instead of waiting.
+    const s = this.state.session;
+    if (s?.kind === 'connect' && !s.running && !['session', 'kernel'].includes(command.group) && command.name !== 'halt' && (await s.targetRunning())) {
+      throw new UserError('TargetRunning', `\`${word}\` needs the target stopped, and it is running`, 'press the interrupt button or type `halt`, then try again');
+    }
     const cx: CommandContext = {
       word,
       args,
@@ -94,6 +100,9 @@ export class DelveInterpreter implements Interpreter {
 
   interrupt(): void {
     this.running?.abort.abort();
+    // Whatever the cell waits on (a call queued behind a running target on a shared server),
+    // the target is halted; the waiting call is then answered.
+    void this.state.session?.haltIfRunning();
   }
 
   async shutdown(_restart = false): Promise<void> {

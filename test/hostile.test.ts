@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildExample, processesMatching, repoRoot } from './helpers/go';
+import { buildExample, delveFor, processesMatching, repoRoot } from './helpers/go';
 import { startKernel, type KernelClient } from './helpers/jupyter-client';
 
 const binary = buildExample('orders');
@@ -93,6 +93,41 @@ test('hostile cells: each is an error that says what to type, and the session go
     fs.rmSync(fifoDir, { recursive: true, force: true });
   }
   assert.equal(processesMatching(binary), []);
+});
+
+test('connect to a server whose target runs: said at once, queries refused until `halt` or the interrupt button', async () => {
+  const dlv = spawn(await delveFor(binary), ['exec', binary, '--headless', '--api-version=2', '--accept-multiclient', '--listen=127.0.0.1:0', '--continue', '--', '-n', '1000000', '-pause', '20ms'],
+    { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  dlv.stdout!.on('data', (d) => (out += d));
+  const k = await start();
+  let pid = '';
+  try {
+    const up = Date.now();
+    while (!/127\.0\.0\.1:\d+/.test(out) && Date.now() - up < 10_000) await new Promise((r) => setTimeout(r, 50));
+    const started = Date.now();
+    const connected = await k.execute(`connect ${/127\.0\.0\.1:\d+/.exec(out)![0]}`);
+    assert.is(connected.reply.content.status, 'ok');
+    assert.ok(Date.now() - started < 5000, 'connect answers at once');
+    assert.match(connected.iopub.filter((m) => m.header.msg_type === 'stream').map((m) => m.content.text).join(''), /the target is running; `halt` or the interrupt button stops it/);
+    const refused = await k.execute('goroutines');
+    assert.is(refused.reply.content.ename, 'TargetRunning');
+    assert.ok(Date.now() - started < 8000, 'refused at once, not after a timeout');
+    // The interrupt button halts it, though this kernel never started it running.
+    await k.interrupt('signal');
+    const halted = Date.now();
+    let grs = await k.execute('goroutines');
+    while (grs.reply.content.status !== 'ok' && Date.now() - halted < 5000) grs = await k.execute('goroutines');
+    assert.is(grs.reply.content.status, 'ok');
+    const status = await k.execute('status');
+    pid = status.iopub.find((m) => m.header.msg_type === 'execute_result')!.content.data['application/json'].pid;
+    assert.match(pid, /^\d+$/, 'the pid is known once stopped');
+  } finally {
+    await k.shutdown(false, 'control', 15_000).catch(() => undefined);
+    await k.close();
+    for (const p of [-dlv.pid!, Number(pid)]) try { if (p) process.kill(p, 'SIGKILL'); } catch { /* gone */ }
+    dlv.stdout!.destroy();
+  }
 });
 
 test('the kernel ends when the process that started it is gone (JPY_PARENT_PID), and leaves nothing behind', async () => {

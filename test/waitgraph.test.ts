@@ -7,8 +7,10 @@ import { stronglyConnected } from '../src/analyses/waitgraph/scc';
 import { focusOn, groupGraph, withoutRuntimeGoroutines } from '../src/analyses/waitgraph/view';
 import { graphBundle, graphDot, type GraphView } from '../src/render/graph';
 import { Kind, type Variable } from '../src/rpc/api';
-import { isStandardLibrary, waitClassOf } from '../src/waits/classify';
-import { reachedAddresses } from '../src/waits/reach';
+import { isMachineryFrame, isStandardLibrary, syncObjectOf, waitClassOf } from '../src/waits/classify';
+import { chanElem, reachedAddresses, reachMatches } from '../src/waits/reach';
+import { addressIn, heapTimers, hchanTimer, semaphoreFields, sudogChannel, sudogElem, timerChannel, timerPending, timersShape } from '../src/waits/runtime-shapes';
+import { delveTypeName } from '../src/waits/type-reach';
 import type { WaitingGoroutine, FrameReference, ObjectKind, WaitCapture, WaitClass } from '../src/waits/types';
 
 const CH1 = 0xc000010000, CH2 = 0xc000010100, MU1 = 0xc000020000, MU2 = 0xc000020010, WG = 0xc000030000;
@@ -201,6 +203,77 @@ test('500 nodes lay out and render (compact labels)', async () => {
   assert.match(String(bundle['image/svg+xml']), /<svg width="\d+pt"/);
   assert.ok(Date.now() - started < 60_000);
   assert.is(findings.deadlocks.length, 1); // a ring of 250
+});
+
+test('Go 1.24+ internal/sync frames are the wait itself; statuses and durable waits of Go 1.26', () => {
+  assert.ok(isMachineryFrame('internal/sync.(*Mutex).lockSlow') && isMachineryFrame('internal/sync.runtime_SemacquireMutex'));
+  assert.ok(isMachineryFrame('sync.(*Mutex).Lock') && isMachineryFrame('runtime.gopark'));
+  assert.not.ok(isMachineryFrame('main.transfer') || isMachineryFrame('syncx.Lock') || isMachineryFrame('example.com/internal/x.F'));
+  assert.equal(syncObjectOf('internal/sync.(*Mutex).lockSlow'), { kind: 'mutex' });
+  assert.is(waitClassOf('leaked', 'chan send'), 'chan'); // _Gleaked: still waits where it did
+  assert.is(waitClassOf('deadextra', ''), 'runtime'); // _Gdeadextra: no live goroutine
+  assert.is(waitClassOf('waiting', 'chan receive (durable)'), 'chan');
+  assert.is(waitClassOf('waiting', 'select (durable)'), 'select');
+  assert.is(waitClassOf('waiting', 'sync.WaitGroup.Wait (durable)'), 'sync');
+  assert.is(waitClassOf('waiting', 'sync.WaitGroup.Wait'), 'sync');
+});
+
+test('runtime shapes: sudog pointers plain (to 1.25) and maybeTraceablePtr (1.26+), timers in both p.timers shapes', () => {
+  const ptr = (name: string, at: number) => v({ name, kind: Kind.Ptr, value: String(at) });
+  const uintptr = (name: string, at: number) => v({ name, kind: Kind.Uint, type: 'uintptr', value: String(at) });
+  const traceable = (name: string, at: number) => v({ name, kind: Kind.Struct, type: 'runtime.maybeTraceablePtr', children: [v({ name: 'vp', kind: Kind.UnsafePointer, value: '0' }), uintptr('vu', at)] });
+  const old = v({ kind: Kind.Struct, type: 'runtime.sudog', children: [ptr('elem', 0x10), ptr('c', CH1)] });
+  const wrapped = v({ kind: Kind.Struct, type: 'runtime.sudog', children: [traceable('elem', 0x10), v({ name: 'c', kind: Kind.Struct, type: 'runtime.maybeTraceableChan', children: [traceable('maybeTraceablePtr', CH2)] })] });
+  assert.equal([sudogChannel(old), sudogElem(old), sudogChannel(wrapped), sudogElem(wrapped)], [CH1, 0x10, CH2, 0x10]); // vp nil (leak GC): vu holds
+  assert.is(addressIn(v({ kind: Kind.Ptr, value: '5', unreadable: 'optimized out' })), 0);
+  // hchan.timer: absent before 1.23, nil for a plain channel.
+  assert.is(hchanTimer(v({ kind: Kind.Struct, children: [v({ name: 'qcount', kind: Kind.Uint })] })), undefined);
+  assert.is(hchanTimer(v({ kind: Kind.Struct, children: [ptr('timer', 0)] })), 0);
+  assert.is(hchanTimer(v({ kind: Kind.Struct, children: [ptr('timer', 0x77)] })), 0x77);
+  const timer = (when: number, status?: number) => v({ kind: Kind.Struct, type: 'runtime.timer', children: [
+    v({ name: 'when', kind: Kind.Int64, value: String(when) }),
+    v({ name: 'arg', kind: Kind.Interface, children: [v({ kind: Kind.Chan, type: 'chan time.Time', base: CH1 })] }),
+    ...(status === undefined ? [] : [v({ name: 'status', kind: Kind.Struct, children: [v({ name: 'value', kind: Kind.Uint32, value: String(status) })] })]),
+  ] });
+  const go122 = v({ kind: Kind.Slice, children: [v({ kind: Kind.Ptr, children: [timer(5, 1)] }), v({ kind: Kind.Ptr, children: [timer(5, 3)] })] });
+  const go123 = v({ kind: Kind.Struct, children: [v({ name: 'heap', kind: Kind.Slice, children: [v({ kind: Kind.Struct, children: [v({ name: 'timer', kind: Kind.Ptr, children: [timer(5)] })] }), v({ kind: Kind.Struct, children: [v({ name: 'timer', kind: Kind.Ptr, children: [timer(0)] })] })] })] });
+  assert.equal([timersShape(go122), timersShape(go123)], ['slice', 'struct']);
+  const deleted = new Set([3]);
+  assert.equal(heapTimers(go122).map((t) => [timerChannel(t), timerPending(t, deleted)]), [[CH1, true], [CH1, false]]); // timerDeleted (1.22)
+  assert.equal(heapTimers(child(go123, 'heap')!).map((t) => [timerChannel(t), timerPending(t, deleted)]), [[CH1, true], [CH1, false]]); // stopped: when 0 (1.23+)
+  // Semaphore fields by the frame that parks: 1.24's sync.Mutex{_; mu{state; sema}} first tries sema, then mu.sema.
+  assert.equal(semaphoreFields('mutex', 'internal/sync.runtime_SemacquireMutex'), ['sema', 'mu.sema']);
+  assert.equal(semaphoreFields('rwmutex', 'sync.runtime_SemacquireRWMutexR'), ['readerSem']);
+  assert.equal(semaphoreFields('rwmutex', 'sync.runtime_SemacquireRWMutex'), ['writerSem']);
+  assert.equal(semaphoreFields('cond', 'sync.runtime_notifyListWait'), ['notify']);
+  assert.is(delveTypeName('example.com/app/pool.Pool'), '"example.com/app/pool".Pool');
+  assert.is(delveTypeName('main.Account'), 'main.Account');
+});
+
+function child(x: Variable, name: string): Variable | undefined {
+  return x.children?.find((c) => c.name === name);
+}
+
+test('an optimized-away variable in a goroutine that can run makes what it could wake unproven; in a stuck one only the shape', () => {
+  assert.is(chanElem('<-chan int'), 'int');
+  assert.is(chanElem('*time.Ticker'), undefined);
+  assert.ok(reachMatches('chan:int', 'chan', 'int') && reachMatches('chan:*', 'chan', 'int') && reachMatches('chan:int', 'chan', undefined));
+  assert.not.ok(reachMatches('chan:time.Time', 'chan', 'int') || reachMatches('mutex', 'waitgroup'));
+  const leak = (blind?: Partial<WaitCapture['blindSpots'] extends (infer B)[] | undefined ? B : never>) => analyse(capture(
+    [g(1, 'chan', [['chan', CH1]]), g(2, 'timer')],
+    [{ ...ref(1, CH1, 'result'), type: 'chan int' }],
+    { blindSpots: blind ? [{ goroutine: 2, frame: 0, function: 'main.f2', variable: 'x', type: '', kinds: [], ...blind }] : [] },
+  )).findings.leaks.map((l) => l.confidence);
+  assert.equal(leak(), ['certain']);
+  assert.equal(leak({ kinds: ['chan:int'] }), ['likely']); // goroutine 2 sleeps, then could send on it
+  assert.equal(leak({ kinds: ['chan:*'] }), ['likely']);
+  assert.equal(leak({ kinds: ['chan:time.Time'] }), ['certain']); // a Ticker's channel is not a chan int
+  assert.equal(leak({ kinds: ['mutex'] }), ['certain']);
+  // Stuck goroutines cannot wake anyone, but a lost variable may join them in a cycle.
+  const wg = analyse(capture([g(1, 'sync', [['waitgroup', WG]]), g(2, 'chan', [['chan', CH1]])], [ref(1, WG, 'wg'), { ...ref(1, CH1, 'jobs'), type: 'chan int' }],
+    { blindSpots: [{ goroutine: 2, frame: 0, function: 'main.worker', variable: 'wg', type: '*sync.WaitGroup', kinds: ['waitgroup'] }] })).findings;
+  assert.equal(wg.leaks.map((l) => [l.goroutine, l.confidence]), [[1, 'likely'], [2, 'likely']]);
+  assert.equal(wg.deadlocks, []);
 });
 
 test.run();

@@ -40,7 +40,7 @@ export async function statusBundle(state: DebugState, next?: string): Promise<Mi
   const rows = [
     { key: 'session', value: s.describe() },
     { key: 'kind', value: s.kind },
-    { key: 'pid', value: String(s.pid || '') },
+    { key: 'pid', value: String((await s.knownPid()) || '') },
     { key: 'state', value: condition },
     { key: 'location', value: where },
     { key: 'goroutine', value: state.goroutineId === -1 ? 'current' : String(state.goroutineId) },

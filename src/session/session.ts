@@ -171,7 +171,11 @@ export class Session {
       control = query; // a server without --accept-multiclient takes one client
     }
     const version = await query.getVersion();
-    const pid = spec.kind === 'attach' ? spec.pid : await query.processPid().catch(() => 0);
+    // ProcessPid waits for a running target to stop: ask only of a stopped one (a server
+    // someone else is using may be running); the pid is read later (knownPid).
+    const running = spec.kind === 'connect' && (await control.state(true).then((st) => st.Running, () => false));
+    if (running) opts.warn('note: the target is running; `halt` or the interrupt button stops it');
+    const pid = spec.kind === 'attach' ? spec.pid : running ? 0 : await query.processPid().catch(() => 0);
     goVersion ??= version.TargetGoVersion?.match(/go\d+\.\d+(\.\d+)?/)?.[0];
     if (spec.kind === 'connect') {
       // Someone else's Delve: the same policy, but the only choices are to use it or not.
@@ -191,6 +195,27 @@ export class Session {
   /** Stops a running target through the control connection. */
   async halt(): Promise<void> {
     await this.control.command({ name: 'halt' });
+  }
+
+  /** Whether the target runs now (a server's other client may have resumed it); answers at once. */
+  async targetRunning(): Promise<boolean> {
+    if (this.running) return true;
+    if (this.lostReason || this.isCore) return false;
+    return this.control.state(true).then((st) => st.Running, () => false);
+  }
+
+  /** Halts the target if it runs, whatever the query connection waits on (the interrupt button). */
+  async haltIfRunning(): Promise<void> {
+    // A continue of ours halts itself on interrupt (runTarget); a second halt would stay
+    // pending in Delve and stop the next continue at once.
+    if (this.running || this.lostReason || this.isCore) return;
+    if (await this.control.state(true).then((st) => st.Running, () => false)) await this.halt().catch(() => undefined);
+  }
+
+  /** The target's pid, read once it is stopped when the session began with it running. */
+  async knownPid(): Promise<number> {
+    if (!this.pid && !(await this.targetRunning())) this.pid = await this.query.processPid().catch(() => 0);
+    return this.pid;
   }
 
   /**
