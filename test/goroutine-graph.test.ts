@@ -202,6 +202,18 @@ for (const tc of toolchains()) {
     }
   }
 
+  for (const v of VARIANTS) {
+    test(`many (${v.name}): 200 goroutines on package channels, a held package mutex, selects and sleeps: no false alarm`, async () => {
+      await withExample('many', tc, async (it) => {
+        await continueUntilReady(it);
+        const { json } = await graph(it);
+        assert.equal([json.deadlocks, json.leaks], [[], []], JSON.stringify(json.notes));
+        const waiting = json.nodes.filter((n) => n.type === 'goroutine').reduce((a, n) => a + (n.count ?? 1), 0);
+        assert.ok(waiting >= 200, `${waiting} goroutines drawn`);
+      }, '-n 200', v.build);
+    });
+  }
+
   test('many: 10,000 goroutines, grouped automatically, no false alarm; interrupt returns a partial graph', async () => {
     await withExample('many', tc, async (it) => {
       await continueUntilReady(it);
