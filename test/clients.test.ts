@@ -44,6 +44,24 @@ function freePort(): Promise<number> {
 
 // ---- jupyter_client ----
 
+// First, do no harm: an attached process runs on however the kernel ends, breakpoints gone
+// and no trap left pending (it used to die of "SIGTRAP: trace trap").
+for (const mode of ['shutdown', 'restart', 'sigterm', 'sigkill']) {
+  test(`jupyter_client: an attached target runs on after the kernel's ${mode}, mid-continue`, async () => {
+    const prefix = installPrefix(`attached-${mode}`);
+    let left: string[] = [];
+    try {
+      const r = await run(PYTHON, [path.join(repoRoot, 'test/python/attached_survives.py'), binary, mode], { env: prefix.env, cwd: prefix.dir, timeoutMs: 90_000 });
+      const result = JSON.parse(r.stdout.trim().split('\n').pop() || '{}');
+      assert.is(result.alive, true, `the target died (exit ${result.exit}): ${result.stderr}\n${explain(r)}`);
+      assert.ok(result.lines_after > 10, `the target stopped working: ${result.lines_after} lines in 1.5 s\n${explain(r)}`);
+    } finally {
+      left = await cleanUp(prefix, [binary]);
+    }
+    assert.equal(left, []);
+  });
+}
+
 test('jupyter_client: start_new_kernel, a debugging session, errors, interrupt_kernel, shutdown_kernel', async () => {
   const prefix = installPrefix('clients');
   let left: string[] = [];

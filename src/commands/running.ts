@@ -21,12 +21,10 @@ async function runTarget(cx: CommandContext, input: CommandIn): Promise<MimeBund
     s.halt().catch(() => undefined);
   };
   cx.signal.addEventListener('abort', onAbort);
-  s.running = true;
   let state: DebuggerState;
   try {
-    state = await askDelve(cx.word, () => s.query.command({ ReturnInfoLoadConfig: defaultLoadConfig, ...input }));
+    state = await s.whileRunning(() => askDelve(cx.word, () => s.query.command({ ReturnInfoLoadConfig: defaultLoadConfig, ...input })));
   } finally {
-    s.running = false;
     cx.signal.removeEventListener('abort', onAbort);
   }
   cx.state.resetScope();

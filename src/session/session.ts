@@ -11,6 +11,7 @@ import { buildForDebugging } from './build';
 import { chooseDelve, decideDelve } from './delve-choice';
 import { goVersionOfFile } from './go-version';
 import { cleanDelveLog, killGroup, launchDelve, LaunchError, type LaunchedDelve, type OutputSink } from './launch';
+import { releaseTarget } from './release';
 import { loadRuntimeNames, type RuntimeNames } from './runtime-names';
 import { unwatch, watch } from './watchdog';
 
@@ -34,8 +35,8 @@ export interface StartOptions {
 export class Session {
   /** Set when Delve went away under us; every later call explains it. */
   lostReason: string | undefined;
-  /** A continue/next/step in flight on the query connection. */
-  running = false;
+  /** A continue/next/step in flight on the query connection (whileRunning). */
+  private runInFlight: Promise<unknown> | undefined;
   private runtimeNamesCache: Promise<RuntimeNames> | undefined;
 
   private constructor(
@@ -52,7 +53,7 @@ export class Session {
     query.rpc.onClose((reason) => {
       if (!this.closing) this.lostReason ??= `the connection to Delve closed (${reason})`;
     });
-    if (dlv?.proc.pid) watch(dlv.proc.pid, this.launchedTarget ? pid : 0);
+    if (dlv?.proc.pid) watch(dlv.proc.pid, this.launchedTarget ? pid : 0, spec.kind === 'attach' ? { port: dlv.port, pid } : undefined);
     dlv?.exited.then((how) => {
       if (this.closing) return;
       this.lostReason = `Delve exited (${how})`;
@@ -192,6 +193,25 @@ export class Session {
     return new Session(spec, query, control, version, pid, goVersion, dlv, tempDir);
   }
 
+  get running(): boolean {
+    return this.runInFlight !== undefined;
+  }
+
+  /**
+   * Runs a continue, next or step. close() halts it and waits for it to return: Delve halts
+   * by sending the process SIGTRAP, and a detach before Delve has taken that signal leaves it
+   * to the target, which dies of it ("SIGTRAP: trace trap").
+   */
+  async whileRunning<T>(run: () => Promise<T>): Promise<T> {
+    const p = run();
+    this.runInFlight = p;
+    try {
+      return await p;
+    } finally {
+      this.runInFlight = undefined;
+    }
+  }
+
   /** Stops a running target through the control connection. */
   async halt(): Promise<void> {
     await this.control.command({ name: 'halt' });
@@ -228,8 +248,16 @@ export class Session {
     const kill = mode === 'kill' || this.launchedTarget;
     if (!this.lostReason) {
       try {
-        if (this.running) await withTimeout(this.halt(), 3000).catch(() => undefined);
-        if (this.spec.kind !== 'connect' || mode === 'kill') await withTimeout(this.control.detach(kill), 5000);
+        if (this.spec.kind === 'attach' && !kill) {
+          await withTimeout(releaseTarget(this.query, this.control, this.pid, this.runInFlight), 10_000);
+        } else {
+          if (this.runInFlight) {
+            const stopped = this.runInFlight.catch(() => undefined);
+            await withTimeout(this.halt(), 3000).catch(() => undefined);
+            await withTimeout(stopped, 5000).catch(() => undefined);
+          }
+          if (this.spec.kind !== 'connect' || mode === 'kill') await withTimeout(this.control.detach(kill), 5000);
+        }
       } catch {
         /* Delve is gone or stuck: the process kills below still run */
       }

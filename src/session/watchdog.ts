@@ -20,9 +20,12 @@ function send(line: string): void {
   watchdog.stdin!.write(line + '\n');
 }
 
-/** From now on, if the kernel dies, kill process group GROUP and (if launched by us) TARGET. */
-export function watch(group: number, target = 0): void {
-  send(`watch ${group} ${target}`);
+/**
+ * From now on, if the kernel dies, kill process group GROUP and (if launched by us) TARGET;
+ * an attached process is first released through its dlv at PORT (it runs on).
+ */
+export function watch(group: number, target = 0, attached?: { port: number; pid: number }): void {
+  send(`watch ${group} ${target}${attached ? ` ${attached.port} ${attached.pid}` : ''}`);
 }
 
 export function unwatch(group: number): void {

@@ -65,9 +65,15 @@ export function findDeadlocksAndLeaks(graph: WaitGraph, opts: FindingOptions = {
   // A stuck goroutine whose unreadable variable could reach what another stuck goroutine
   // waits on may join them in a cycle no edge shows: which are deadlocks and which leaks is
   // then not proven.
-  const objectOf = (id: string) => nodes.get(id) as ObjectNode;
-  const shapeUnproven = blind.some((b) => stuck.has(b.id) && [...stuck].some((g) => g !== b.id
-    && waitedObjects(g).some((o) => !waitedObjects(b.id).includes(o) && b.mayReach!.some((r) => reachMatches(r, objectOf(o).type, chanElem(objectOf(o).goType))))));
+  const stuckWaiters = new Map<string, { type: string; elem?: string; waiters: Set<string> }>(); // by kind and channel type
+  for (const g of stuck) for (const id of waitedObjects(g)) {
+    const o = nodes.get(id) as ObjectNode;
+    const key = `${o.type} ${o.goType}`;
+    if (!stuckWaiters.has(key)) stuckWaiters.set(key, { type: o.type, elem: chanElem(o.goType), waiters: new Set() });
+    stuckWaiters.get(key)!.waiters.add(g);
+  }
+  const shapeUnproven = blind.some((b) => stuck.has(b.id) && [...stuckWaiters.values()].some((w) =>
+    [...w.waiters].some((g) => g !== b.id) && b.mayReach!.some((r) => reachMatches(r, w.type, w.elem))));
 
   // The stuck subgraph: stuck goroutines, their objects (selects included), wakers among them.
   const inSub = new Set<string>(stuck);
