@@ -5,7 +5,7 @@ import * as zmq from 'zeromq';
 import type { KernelMessage } from '@jupyterlab/services';
 import { endpoint, type ConnectionInfo } from './connection';
 import type { ExecuteContext, ExecuteOutcome, IdleOutput, Interpreter, InterpreterFactory, MimeBundle } from './interpreter';
-import { decode, encode, type Header, type JupyterMessage } from './wire';
+import { decode, encode, SeenSignatures, type Header, type JupyterMessage } from './wire';
 import { broadcast, newSender, replyTo, replyType, PROTOCOL_VERSION, type Sender } from './messages';
 import { SendQueue } from './send-queue';
 import { History } from './history';
@@ -58,6 +58,7 @@ export class Kernel {
   private readonly stdinSocket = new zmq.Router();
   // A ROUTER, as ipykernel's: a REP socket is left stuck by one message without an envelope.
   private readonly heartbeatSocket = new zmq.Router();
+  private readonly seenSignatures = new SeenSignatures();
   private readonly shellOut = new SendQueue(this.shellSocket, 'shell');
   private readonly controlOut = new SendQueue(this.controlSocket, 'control');
   private readonly iopubOut = new SendQueue(this.iopubSocket, 'iopub');
@@ -156,6 +157,10 @@ export class Kernel {
         const decoded = decode(frames, this.connection.key);
         if (!decoded.ok) {
           log(`dropped a message on ${channel}: ${decoded.reason}`);
+          continue;
+        }
+        if (!this.seenSignatures.firstTime(decoded.signature)) {
+          log(`dropped a replayed ${decoded.message.header.msg_type} on ${channel} (its signature was seen before)`);
           continue;
         }
         if (this.stopping) {

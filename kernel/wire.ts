@@ -27,7 +27,8 @@ export interface JupyterMessage {
   buffers: Buffer[];
 }
 
-export type DecodeResult = { ok: true; message: JupyterMessage } | { ok: false; reason: string };
+/** signature: the message's HMAC as sent ('' when signing is off), to recognise a replay. */
+export type DecodeResult = { ok: true; message: JupyterMessage; signature: string } | { ok: false; reason: string };
 
 /** Hex HMAC-SHA256 of the frames under key; '' when the key is empty (signing disabled). */
 export function sign(key: string, frames: Buffer[]): string {
@@ -69,6 +70,7 @@ export function decode(frames: Buffer[], key: string): DecodeResult {
   }
   return {
     ok: true,
+    signature: key === '' ? '' : signature.toString('latin1'),
     message: {
       identities: frames.slice(0, at),
       header: header as Header,
@@ -88,4 +90,23 @@ function signatureMatches(given: Buffer, expectedHex: string): boolean {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The signatures of messages already taken, as jupyter_client's Session keeps them: a signed
+ * message sent again byte for byte is a replay (someone who saw the traffic), not a request.
+ */
+export class SeenSignatures {
+  private readonly seen = new Set<string>();
+  constructor(private readonly limit = 65_536) {}
+
+  /** True the first time SIGNATURE is offered; false for a replay. An empty one (no key) is never remembered. */
+  firstTime(signature: string): boolean {
+    if (signature === '') return true;
+    if (this.seen.has(signature)) return false;
+    this.seen.add(signature);
+    // Forget the oldest tenth when full (a Set iterates in insertion order).
+    if (this.seen.size > this.limit) for (const old of [...this.seen].slice(0, this.limit / 10)) this.seen.delete(old);
+    return true;
+  }
 }

@@ -285,6 +285,17 @@ test('a badly signed or unsigned message gets no reply, and the kernel keeps wor
   assert.is((await kernel.kernelInfo()).reply.content.status, 'ok');
 });
 
+test('a signed message sent again byte for byte is a replay: dropped and logged, not executed', async () => {
+  const first = await kernel.execute('echo once');
+  const count = first.reply.content.execution_count;
+  const iopubBefore = kernel.iopubFor(first.reply.parent_header.msg_id!).length;
+  await kernel.replay('shell');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.match(kernel.stderr, /dropped a replayed execute_request on shell/);
+  assert.is(kernel.iopubFor(first.reply.parent_header.msg_id!).length, iopubBefore, 'no busy, no output for the replay');
+  assert.is((await kernel.execute('echo next')).reply.content.execution_count, count + 1, 'the replay did not count');
+});
+
 test('unknown message types are ignored (no reply) between busy and idle', async () => {
   const msgId = await kernel.send('shell', 'no_such_request', {});
   const iopub = await kernel.untilIdle(msgId);

@@ -212,10 +212,22 @@ export class KernelClient {
     const socket = channel === 'shell' ? this.shell : this.control;
     // One send at a time per socket (zeromq v6 rule), in call order.
     const previous = this.sending.get(channel) ?? Promise.resolve();
-    const sent = previous.then(() => socket.send([DELIMITER, Buffer.from(signature), ...body]));
+    const frames = [DELIMITER, Buffer.from(signature), ...body];
+    this.lastSent.set(channel, frames);
+    const sent = previous.then(() => socket.send(frames));
     this.sending.set(channel, sent.catch(() => {}));
     await sent;
     return header.msg_id;
+  }
+
+  private readonly lastSent = new Map<Channel, Buffer[]>();
+
+  /** Sends the last message on CHANNEL again, byte for byte (a replay); returns its msg_id. */
+  async replay(channel: Channel): Promise<string> {
+    const frames = this.lastSent.get(channel);
+    if (!frames) throw new Error(`nothing sent on ${channel} yet`);
+    await (channel === 'shell' ? this.shell : this.control).send(frames);
+    return JSON.parse(frames[2].toString()).msg_id;
   }
 
   /** Sends a request, waits for its reply and for idle on iopub. */
