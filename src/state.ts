@@ -30,6 +30,10 @@ export class DebugState {
     if (s.lostReason) {
       throw new UserError('TargetLost', `\`${command}\`: ${s.lostReason}; the session is over`, 'start a new one (`exec`, `debug`, `attach`, `core` or `connect`); `status` shows what happened');
     }
+    if (!s.running && s.targetGone()) {
+      throw new UserError('TargetExited', `\`${command}\`: the target (process ${s.pid}) is gone: it was killed outside the debugger`,
+        s.launchedTarget ? 'type `restart` to run it again' : 'start a new session (`attach PID`, `exec`, `debug`)');
+    }
     return s;
   }
 

@@ -95,6 +95,30 @@ test('hostile cells: each is an error that says what to type, and the session go
   assert.equal(processesMatching(binary), []);
 });
 
+test('a target killed from outside while stopped: said plainly, and `restart` starts it afresh with its breakpoints', async () => {
+  const k = await start();
+  try {
+    await k.execute(`exec ${binary} -- -pause 5ms\nbreak main.process\ncontinue`);
+    const before = (await k.execute('status')).iopub.find((m) => m.header.msg_type === 'execute_result')!.content.data['application/json'].pid;
+    process.kill(Number(before), 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+    const gone = await k.execute('goroutines');
+    assert.is(gone.reply.content.ename, 'TargetExited');
+    assert.match(gone.reply.content.evalue, new RegExp(`the target \\(process ${before}\\) is gone: it was killed outside the debugger`));
+    assert.match(gone.reply.content.traceback.join('\n'), /type `restart`/);
+    const restarted = await k.execute('restart');
+    assert.is(restarted.reply.content.status, 'ok', JSON.stringify(restarted.reply.content));
+    assert.match(resultText(restarted), /started afresh with its 1 breakpoint\(s\)/);
+    assert.match(resultText(await k.execute('continue')), /main\.process\(\)/);
+    const after = (await k.execute('status')).iopub.find((m) => m.header.msg_type === 'execute_result')!.content.data['application/json'].pid;
+    assert.is.not(after, before);
+  } finally {
+    await k.shutdown(false, 'control', 15_000).catch(() => undefined);
+    await k.close();
+  }
+  assert.equal(processesMatching(binary), []);
+});
+
 test('connect to a server whose target runs: said at once, queries refused until `halt` or the interrupt button', async () => {
   const dlv = spawn(await delveFor(binary), ['exec', binary, '--headless', '--api-version=2', '--accept-multiclient', '--listen=127.0.0.1:0', '--continue', '--', '-n', '1000000', '-pause', '20ms'],
     { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });

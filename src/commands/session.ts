@@ -146,6 +146,17 @@ export const sessionCommands: Command[] = [
     usage: 'restart',
     summary: 'Start the program again from the beginning, keeping breakpoints.',
     async run(cx) {
+      const gone = cx.state.session;
+      if (gone?.launchedTarget && !gone.lostReason && gone.targetGone()) {
+        // Delve cannot restart a process that died under it: start the same program afresh,
+        // with the same breakpoints (same binary, same addresses).
+        const bps = (await gone.query.listBreakpoints().catch(() => [])).filter((bp) => bp.id > 0);
+        const fresh = await cx.state.start(gone.spec, (m) => cx.out.stream('stderr', m + '\n'), cx.signal);
+        for (const bp of bps) {
+          await askDelve(`break ${bp.file}:${bp.line}`, () => fresh.query.createBreakpoint({ Breakpoint: { name: bp.name, addr: bp.addr, addrs: bp.addrs, file: bp.file, line: bp.line, Cond: bp.Cond } }));
+        }
+        return statusBundle(cx.state, `restarted: the old process (${gone.pid}) was gone, so the program was started afresh with its ${bps.length} breakpoint(s)`);
+      }
       const s = cx.state.needLive('restart');
       if (!s.launchedTarget) throw new UserError('UsageError', `\`restart\` works for programs started with exec or debug; this session is \`${s.describe()}\``, 'use `detach` and start again');
       await askDelve('restart', () => s.query.restart());

@@ -217,6 +217,21 @@ export class Session {
     await this.control.command({ name: 'halt' });
   }
 
+  /**
+   * Whether the target process is gone though Delve still holds the session: killed from
+   * outside while stopped, it lingers as a zombie Delve has not reaped, and every call fails
+   * with "no such process".
+   */
+  targetGone(): boolean {
+    if (this.isCore || this.spec.kind === 'connect' || !this.pid) return false;
+    try {
+      const stat = fs.readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+      return /\) [ZX] /.test(stat);
+    } catch {
+      return true;
+    }
+  }
+
   /** Whether the target runs now (a server's other client may have resumed it); answers at once. */
   async targetRunning(): Promise<boolean> {
     if (this.running) return true;
