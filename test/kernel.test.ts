@@ -1,6 +1,7 @@
 // The whole kernel (bin/delve-kernel.js) over ZeroMQ against a real Delve: what a notebook
 // sees, interrupts sent to the kernel's process group as jupyter_client sends them, and
 // shutdown with the target running.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -120,6 +121,46 @@ test('a kernel killed with SIGKILL leaves no dlv and no target behind', async ()
   const started = Date.now();
   while (processesMatching(binary).length && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 50));
   assert.equal(processesMatching(binary), []);
+});
+
+/** Processes whose parent is PPID and whose command line mentions WORD. */
+function childrenMatching(ppid: number, word: string): number[] {
+  return processesMatching(word).map((line) => Number(line.split(' ')[0])).filter((pid) => {
+    try {
+      return Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]) === ppid;
+    } catch {
+      return false;
+    }
+  });
+}
+
+test('the watchdog killed first, then the kernel: a new watchdog still ends dlv, the target and the build directory', async () => {
+  const k = await start();
+  const kernelPid = k.proc!.pid!;
+  let buildDir = '';
+  try {
+    const ex = await k.execute('debug .\nbreak main.process\ncontinue');
+    assert.is(ex.reply.content.status, 'ok');
+    const dlvPid = childrenMatching(kernelPid, 'debug_bin')[0];
+    buildDir = path.dirname(/ exec (\S+debug_bin)/.exec(fs.readFileSync(`/proc/${dlvPid}/cmdline`, 'utf8').replace(/\0/g, ' '))![1]);
+    assert.ok(fs.existsSync(buildDir));
+    const [watchdog] = childrenMatching(kernelPid, 'watchdog-process.js');
+    assert.ok(watchdog, 'a watchdog runs');
+    process.kill(watchdog, 'SIGKILL');
+    let again: number[] = [];
+    for (const started = Date.now(); !again.length && Date.now() - started < 5000; await new Promise((r) => setTimeout(r, 50))) {
+      again = childrenMatching(kernelPid, 'watchdog-process.js').filter((p) => p !== watchdog);
+    }
+    assert.ok(again.length, 'a new watchdog took over');
+    await new Promise((r) => setTimeout(r, 200)); // it has read the list
+    await k.kill('SIGKILL');
+  } finally {
+    await k.close();
+  }
+  const started = Date.now();
+  while ((processesMatching(buildDir).length || fs.existsSync(buildDir)) && Date.now() - started < 8000) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(processesMatching(buildDir), []);
+  assert.not.ok(fs.existsSync(buildDir), 'the build directory is removed');
 });
 
 test.run();

@@ -53,7 +53,7 @@ export class Session {
     query.rpc.onClose((reason) => {
       if (!this.closing) this.lostReason ??= `the connection to Delve closed (${reason})`;
     });
-    if (dlv?.proc.pid) watch(dlv.proc.pid, this.launchedTarget ? pid : 0, spec.kind === 'attach' ? { port: dlv.port, pid } : undefined);
+    this.watchTarget();
     dlv?.exited.then((how) => {
       if (this.closing) return;
       this.lostReason = `Delve exited (${how})`;
@@ -288,10 +288,22 @@ export class Session {
     if (this.tempDir) fs.rmSync(this.tempDir, { recursive: true, force: true });
   }
 
+  /** Tells the watchdog what to end should the kernel die (again after a restart: a new pid). */
+  private watchTarget(): void {
+    const group = this.dlv?.proc.pid;
+    if (!group) return;
+    watch({
+      group,
+      target: this.launchedTarget ? this.pid : 0,
+      release: this.spec.kind === 'attach' ? { port: this.dlv!.port, pid: this.pid } : undefined,
+      tempDir: this.tempDir,
+    });
+  }
+
   /** After `restart` the target has a new pid: the watchdog must know it. */
   setPid(pid: number): void {
     this.pid = pid;
-    if (this.dlv?.proc.pid) watch(this.dlv.proc.pid, this.launchedTarget ? pid : 0);
+    this.watchTarget();
   }
 
   /** A target we launched must not outlive its Delve (a traced target left behind keeps running). */

@@ -1,19 +1,15 @@
-// The watchdog itself: a separate process that reads `watch PGID [PID [PORT ATTACHED]]` and
-// `unwatch PGID` lines from the kernel on stdin. When stdin closes (the kernel is gone,
-// however it died) it kills every process group still watched and every launched target
-// with it; an attached target (ATTACHED, served by dlv on PORT) is first released through
-// that dlv, so it runs on without breakpoints or a pending trap.
+// The watchdog itself: a separate process that reads one JSON object per line from the kernel
+// on stdin, {"watch": Watched} or {"unwatch": GROUP} (watchdog.ts). When stdin closes (the
+// kernel is gone, however it died) it ends what is still watched: an attached target is
+// first released through its dlv, so it runs on without breakpoints or a pending trap; then
+// every dlv's process group and every launched target are killed, and session directories
+// removed.
+import * as fs from 'node:fs';
 import { DelveClient } from '../rpc/delve-client';
 import { releaseTarget } from './release';
+import type { Watched } from './watchdog';
 
-interface Watched {
-  /** The launched target's pid, or 0. */
-  target: number;
-  /** dlv's port and the attached process, when the session attached. */
-  release?: { port: number; pid: number };
-}
-
-const watched = new Map<number, Watched>(); // dlv's process group -> what it serves
+const watched = new Map<number, Watched>();
 let buffered = '';
 let reaping = false;
 
@@ -33,14 +29,15 @@ async function reap(): Promise<void> {
   reaping = true;
   const releases = [...watched.values()].filter((w) => w.release).map((w) => release(w.release!.port, w.release!.pid).catch(() => undefined));
   await Promise.race([Promise.all(releases), new Promise((r) => setTimeout(r, 15_000))]);
-  for (const [group, { target }] of watched) {
-    for (const kill of [() => process.kill(-group, 'SIGKILL'), () => target && process.kill(target, 'SIGKILL')]) {
+  for (const { group, target, tempDir } of watched.values()) {
+    for (const end of [() => process.kill(-group, 'SIGKILL'), () => target && process.kill(target, 'SIGKILL')]) {
       try {
-        kill();
+        end();
       } catch {
         /* already gone */
       }
     }
+    if (tempDir) fs.rmSync(tempDir, { recursive: true, force: true });
   }
   process.exit(0);
 }
@@ -51,11 +48,15 @@ process.stdin.on('data', (chunk: string) => {
   buffered += chunk;
   let newline: number;
   while ((newline = buffered.indexOf('\n')) >= 0) {
-    const [verb, ...numbers] = buffered.slice(0, newline).split(' ');
-    const [group, target, port, attached] = numbers.map(Number);
+    const line = buffered.slice(0, newline);
     buffered = buffered.slice(newline + 1);
-    if (verb === 'watch') watched.set(group, { target: target || 0, release: port && attached ? { port, pid: attached } : undefined });
-    else if (verb === 'unwatch') watched.delete(group);
+    try {
+      const message = JSON.parse(line) as { watch?: Watched; unwatch?: number };
+      if (message.watch) watched.set(message.watch.group, message.watch);
+      else if (message.unwatch !== undefined) watched.delete(message.unwatch);
+    } catch {
+      /* only the kernel writes here */
+    }
   }
 });
 process.stdin.on('end', () => void reap());
