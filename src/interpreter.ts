@@ -15,6 +15,13 @@ import { DebugState } from './state';
 
 const VERSION: string = require('../../package.json').version;
 
+/** How long an interrupted command may take to end by itself before the cell gives up on it. */
+const INTERRUPT_GRACE_MS = 3000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
 export class DelveInterpreter implements Interpreter {
   readonly state: DebugState;
   private running: { ctx: ExecuteContext; abort: AbortController } | undefined;
@@ -52,7 +59,7 @@ export class DelveInterpreter implements Interpreter {
         if (abort.signal.aborted) throw new UserError('Interrupted', `interrupted before line ${line.line}: \`${line.text}\``);
         current = line;
         if (last) ctx.display(last);
-        last = await this.runLine(line.word, line.args, ctx, abort.signal);
+        last = await this.untilInterrupted(this.runLine(line.word, line.args, ctx, abort.signal), abort.signal);
         if (i === cell.commands.length - 1 && last) return { status: 'ok', result: { data: last } };
       }
       return { status: 'ok' };
@@ -61,6 +68,32 @@ export class DelveInterpreter implements Interpreter {
     } finally {
       this.running = undefined;
     }
+  }
+
+  /**
+   * The command's result; or, once the interrupt button was pressed and the command has not
+   * ended by itself (a capture keeps what it has, a continue shows where it halted), an
+   * Interrupted error: a frozen Delve (SIGSTOP) would otherwise hold the cell for ever. Its
+   * late answer is dropped; the session stays.
+   */
+  private untilInterrupted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const onAbort = () => {
+        timer = setTimeout(async () => {
+          const s = this.state.session;
+          const answers = s ? await Promise.race([s.control.getVersion().then(() => true, () => false), sleep(1000).then(() => false)]) : true;
+          reject(answers
+            ? new UserError('Interrupted', 'interrupted; the command was still waiting for Delve, and its answer will be dropped')
+            : new UserError('Interrupted', 'interrupted: Delve is not answering (stopped or overloaded)', 'the session stays: once Delve answers again the next cell works; `status` tells'));
+        }, INTERRUPT_GRACE_MS);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      work.then(resolve, reject).finally(() => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+      });
+    });
   }
 
   private async runLine(word: string, args: string, out: ExecuteContext, signal: AbortSignal): Promise<MimeBundle | undefined> {

@@ -148,11 +148,16 @@ for (const tc of toolchains()) {
         await ok(it, 'stackdiff snapshot parked');
         capture = it.state.captures.get('parked');
         await ok(it, 'detach');
+      } catch (err) {
+        child.kill('SIGKILL');
+        throw err;
       } finally {
         await it.shutdown(false);
       }
       child.kill('SIGQUIT');
+      const late = setTimeout(() => child.kill('SIGKILL'), 20_000); // a traceback takes milliseconds
       await exited;
+      clearTimeout(late);
       const traceback = parseTraceback(stderr);
       traceback.delete(0); // the signal thread's g0, not a goroutine
 

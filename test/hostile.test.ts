@@ -119,6 +119,32 @@ test('a target killed from outside while stopped: said plainly, and `restart` st
   assert.equal(processesMatching(binary), []);
 });
 
+test('Delve frozen (SIGSTOP): the interrupt button ends the wait, and the session works once Delve is back', async () => {
+  const k = await start();
+  let dlvPid = 0;
+  try {
+    await k.execute(`exec ${binary} -- -pause 5ms\nbreak main.process\ncontinue`);
+    dlvPid = Number(processesMatching(binary).find((p) => / exec /.test(p) && p.includes('dlv'))!.split(' ')[0]);
+    process.kill(dlvPid, 'SIGSTOP');
+    const msgId = await k.sendExecute('print order.ID');
+    await new Promise((r) => setTimeout(r, 500));
+    const asked = Date.now();
+    await k.interrupt('signal');
+    const reply = await k.reply(msgId, 15_000);
+    assert.ok(Date.now() - asked < 10_000, `the cell ended ${Date.now() - asked} ms after the interrupt`);
+    assert.is(reply.content.ename, 'Interrupted');
+    assert.match(reply.content.evalue, /Delve is not answering/);
+    process.kill(dlvPid, 'SIGCONT');
+    dlvPid = 0;
+    assert.match(resultText(await k.execute('print order.ID')), /^\d+$/);
+  } finally {
+    if (dlvPid) process.kill(dlvPid, 'SIGCONT');
+    await k.shutdown(false, 'control', 15_000).catch(() => undefined);
+    await k.close();
+  }
+  assert.equal(processesMatching(binary), []);
+});
+
 test('connect to a server whose target runs: said at once, queries refused until `halt` or the interrupt button', async () => {
   const dlv = spawn(await delveFor(binary), ['exec', binary, '--headless', '--api-version=2', '--accept-multiclient', '--listen=127.0.0.1:0', '--continue', '--', '-n', '1000000', '-pause', '20ms'],
     { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
