@@ -184,7 +184,12 @@ for (const tc of toolchains()) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'delve-kernel-core-'));
     const it = new DelveInterpreter({ stream() {} }, ordersDir);
     try {
-      await ok(it, `core ${binary} ${await makeCoreDump(binary, ['-pause', '10ms'], dir)}`);
+      const core = await makeCoreDump(binary, ['-pause', '10ms'], dir);
+      // The wrong binary is refused up front (Delve took it and failed later, reading memory).
+      const wrong = await fails(it, `core ${buildExample('stackdiff', tc)} ${core}`);
+      assert.is(wrong.ename, 'LaunchError');
+      assert.match(wrong.evalue, /the core was not made from this binary: the core's Go build ID is \S+, .*'s is \S+/);
+      await ok(it, `core ${binary} ${core}`);
       const rows = rowsOf(await ok(it, 'goroutines'));
       assert.ok(rows.some((r) => r.startFunction === 'main.worker'));
       assert.is(rows.find((r) => r.id === 1)?.waitReason, waitGroupWait);

@@ -1,7 +1,7 @@
 // Goroutine rows from Delve's records, without Delve.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { goroutineRow } from '../src/goroutines';
+import { goroutineRow, isGoroutine } from '../src/goroutines';
 import type { Goroutine } from '../src/rpc/api';
 import type { RuntimeNames } from '../src/session/runtime-names';
 
@@ -38,6 +38,27 @@ test('the GC scan bit does not hide the status; unknown numbers are named as num
   assert.is(goroutineRow(g({ status: 0x1004 }), names).status, 'waiting');
   assert.is(goroutineRow(g({ status: 42 }), names).status, 'status 42');
   assert.is(goroutineRow(g({ waitReason: 99 }), names).waitReason, 'wait reason 99');
+});
+
+// Go 1.26's numbering of the two new statuses.
+const names126: RuntimeNames = { ...names, status: new Map([...names.status, [10, 'leaked'], [11, 'deadextra']]) };
+
+test('Go 1.26: a leaked goroutine keeps its wait reason, as Go prints [chan receive (leaked)]', () => {
+  const row = goroutineRow(g({ status: 10, waitReason: 14 }), names126);
+  assert.equal([row.status, row.waitReason], ['leaked', 'chan receive']);
+});
+
+test('Go 1.26: the g of a cgo extra M (deadextra) is not a goroutine; dead ones neither', () => {
+  assert.is(isGoroutine(g({ status: 11 }), names126), false);
+  assert.is(isGoroutine(g({ status: 0x100b }), names126), false);
+  assert.is(isGoroutine(g({ status: 6 }), names126), false);
+  assert.is(isGoroutine(g({ status: 10 }), names126), true);
+  assert.is(isGoroutine(g({ status: 4 }), names), true);
+});
+
+test('the go statement\'s function, when known, stands for Delve\'s startLoc', () => {
+  assert.is(goroutineRow(g({ startLoc: loc('time.Sleep', '/go/src/runtime/time.go', 300) }), names, 'main.sleeper').startFunction, 'main.sleeper');
+  assert.is(goroutineRow(g({}), names, undefined).startFunction, 'main.worker');
 });
 
 test.run();

@@ -42,7 +42,7 @@ function assertSameStacks(fromMemory: Capture, fromDelve: Capture, where = ''): 
 
 /** The other examples: small services that print once they run ("ready", "processed order"). */
 function otherExamples(): string[] {
-  const skip = new Set(['stackdiff', 'many', 'heap']); // tested here at length; heap needs flags and 256 MiB
+  const skip = new Set(['stackdiff', 'many', 'heap', 'parked']); // tested here at length; heap needs flags and 256 MiB; parked in goroutines-traceback
   return fs.readdirSync(path.join(repoRoot, 'examples')).filter((name) => !skip.has(name) && fs.existsSync(path.join(repoRoot, 'examples', name, 'main.go'))).sort();
 }
 
@@ -179,9 +179,9 @@ for (const tc of toolchains()) {
     });
   }
 
-  test('every other example: the stacks read from memory are Delve\'s, frame by frame', async () => {
-    for (const name of otherExamples()) {
-      const binary = buildExample(name, tc);
+  test('every other example, debug and optimized builds: the stacks read from memory are Delve\'s, frame by frame', async () => {
+    for (const [name, optimized] of otherExamples().flatMap((n) => [[n, false], [n, true]] as const)) {
+      const binary = buildExample(name, tc, { optimized });
       const child = spawn(binary, [], { stdio: ['ignore', 'pipe', 'ignore'] });
       const it = new DelveInterpreter({ stream() {} }, repoRoot);
       try {
@@ -189,7 +189,7 @@ for (const tc of toolchains()) {
         await ok(it, `attach ${child.pid}`);
         await ok(it, 'stackdiff snapshot memory');
         await ok(it, 'stackdiff snapshot delve --delve');
-        assertSameStacks(captureOf(it, 'memory'), captureOf(it, 'delve'), `examples/${name}: `);
+        assertSameStacks(captureOf(it, 'memory'), captureOf(it, 'delve'), `examples/${name}${optimized ? ' (optimized)' : ''}: `);
       } finally {
         await it.shutdown(false);
         child.kill('SIGKILL');

@@ -11,6 +11,7 @@ import { buildForDebugging } from './build';
 import { chooseDelve, decideDelve } from './delve-choice';
 import { goVersionOfFile } from './go-version';
 import { cleanDelveLog, killGroup, launchDelve, LaunchError, type LaunchedDelve, type OutputSink } from './launch';
+import { coreMismatch } from './core-check';
 import { releaseTarget } from './release';
 import { loadRuntimeNames, type RuntimeNames } from './runtime-names';
 import { unwatch, watch } from './watchdog';
@@ -124,6 +125,10 @@ export class Session {
       case 'core':
         binary = mustExist(spec.binary, opts.cwd, 'binary');
         spec = { ...spec, binary, core: mustExist(spec.core, opts.cwd, 'core file') }; // later readers need the paths
+        {
+          const mismatch = coreMismatch(binary, spec.core);
+          if (mismatch) throw new LaunchError(`${mismatch}; give the binary the dumped process ran (\`core BINARY COREFILE\`)`);
+        }
         modeArgs = ['core', binary, spec.core];
         break;
     }
