@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { DelveInterpreter } from '../src/interpreter';
-import { buildExample, delveFor, repoRoot } from '../test/helpers/go';
+import { benchToolchain, buildExample, delveFor, repoRoot } from '../test/helpers/go';
 import { RecordingContext } from '../test/helpers/recording-context';
 
 const GOROUTINES = Number(process.env.BENCH_GOROUTINES ?? 10000);
@@ -88,7 +88,7 @@ async function kernelGraph(pid: number): Promise<{ ms: number; nodes: number; fi
 }
 
 async function main(): Promise<void> {
-  const binary = buildExample('many');
+  const binary = buildExample('many', benchToolchain());
   const target = await startMany(binary);
   try {
     const theirs: number[] = [];

@@ -11,7 +11,7 @@ import { capturePages } from '../src/pages/capture';
 import { readMaps, scannable } from '../src/pages/maps';
 import { pagemapScanUnavailable } from '../src/pages/pagemap-scan';
 import { captureMemory } from '../src/heap/capture-memory';
-import { buildExample, repoRoot } from '../test/helpers/go';
+import { benchToolchain, buildExample, repoRoot } from '../test/helpers/go';
 import { RecordingContext } from '../test/helpers/recording-context';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
@@ -114,7 +114,7 @@ async function benchTop(binary: string): Promise<void> {
 }
 
 (async () => {
-  const binary = buildExample('heap');
+  const binary = buildExample('heap', benchToolchain());
   await benchPages(binary);
   await benchTop(binary);
 })().catch((err) => {

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { buildExample, delveFor, repoRoot } from '../test/helpers/go';
+import { benchToolchain, buildExample, delveFor, repoRoot } from '../test/helpers/go';
 import { startKernel } from '../test/helpers/jupyter-client';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -84,7 +84,7 @@ async function rawDelve(binary: string): Promise<{ call(expr: string): Promise<v
 }
 
 async function benchPrint(): Promise<void> {
-  const binary = buildExample('orders');
+  const binary = buildExample('orders', benchToolchain());
   const k = await startKernel({ argv: delveKernel, timeoutMs: 30_000 });
   const raw = await rawDelve(binary);
   try {

@@ -11,11 +11,11 @@ import { performance } from 'node:perf_hooks';
 import type { Capture } from '../src/capture/capture';
 import { frameCount } from '../src/capture/capture';
 import { DelveInterpreter } from '../src/interpreter';
-import { buildExample, delveFor, repoRoot, toolchains } from '../test/helpers/go';
+import { benchToolchain, buildExample, delveFor, repoRoot } from '../test/helpers/go';
 import { RecordingContext } from '../test/helpers/recording-context';
 
 const GOROUTINES = Number(process.env.BENCH_GOROUTINES ?? 10_000);
-const TOOLCHAIN = toolchains().find((t) => t.name.startsWith(process.env.BENCH_GO ?? 'go1.26')) ?? toolchains()[0];
+const TOOLCHAIN = benchToolchain();
 
 function waitForReady(child: ChildProcess): Promise<void> {
   return new Promise((resolve, reject) => {

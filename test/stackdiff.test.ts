@@ -197,8 +197,8 @@ for (const tc of toolchains()) {
     }
   });
 
-  test('a core dump of one run against a second run, live: matched by identity', async () => {
-    const binary = buildExample('stackdiff', tc);
+  for (const build of ['debug', 'optimized'] as const) test(`${build} build: a core dump of one run against a second run, live: matched by identity`, async () => {
+    const binary = buildExample('stackdiff', tc, { optimized: build === 'optimized' });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'delve-kernel-stackdiff-core-'));
     const first = spawn(binary, ['-hold'], { stdio: ['pipe', 'pipe', 'ignore'] });
     let second: ChildProcess | undefined;

@@ -34,6 +34,8 @@ export async function loadFuncTable(session: Session): Promise<LoadedFuncTable> 
   try {
     const pclntab = elf.sectionBytes('.gopclntab');
     if (!pclntab) throw new Error(`${binary} has no .gopclntab section`);
+    // pcHeader.textStart, or from Go 1.26 (always 0 there) the .text section: the file's view, against which
+    // moduledata.text gives the load slide.
     const fileText = Number(pclntab.readBigUInt64LE(24)) || (elf.section('.text')?.address ?? 0);
     const slide = text - fileText; // nonzero for a position-independent binary
     const readStatic = (address: number, length: number) => {

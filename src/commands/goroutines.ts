@@ -77,7 +77,8 @@ export const goroutineCommands: Command[] = [
         if (cx.state.goroutineId !== -1) return cx.runLine(`goroutine ${cx.state.goroutineId}`);
         const g = (await askDelve('goroutine', () => s.query.state())).currentGoroutine;
         if (!g) return { 'text/plain': 'no current goroutine (the thread is not running Go code)' };
-        return goroutinesBundle([goroutineRow(g, await s.runtimeNames())], g.id);
+        const [names, starts] = await Promise.all([s.runtimeNames(), startFunctionsById(s)]);
+        return goroutinesBundle([goroutineRow(g, names, starts?.get(g.id))], g.id);
       }
       const id = Number(m[1]);
       if (m[2]) {
@@ -99,8 +100,8 @@ export const goroutineCommands: Command[] = [
       cx.state.goroutineId = id;
       cx.state.frame = 0;
       const g = st.currentGoroutine;
-      const names = await s.runtimeNames();
-      const head = g ? goroutinesBundle([goroutineRow(g, names)], id, `Switched to goroutine ${id}`) : undefined;
+      const [names, starts] = await Promise.all([s.runtimeNames(), startFunctionsById(s)]);
+      const head = g ? goroutinesBundle([goroutineRow(g, names, starts?.get(g.id))], id, `Switched to goroutine ${id}`) : undefined;
       const loc = g?.userCurrentLoc ?? g?.currentLoc;
       if (head) cx.out.display(head);
       if (loc) {

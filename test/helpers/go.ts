@@ -134,3 +134,11 @@ export async function makeCoreDump(binary: string, args: string[], dir: string):
 export async function delveFor(binary: string): Promise<string> {
   return (await chooseDelve(goVersionOfFile(binary))).delve.path;
 }
+
+/** The release the benchmarks build with: BENCH_GO (e.g. go1.27), else Go 1.26, the machine's own. */
+export function benchToolchain(): Toolchain {
+  const wanted = process.env.BENCH_GO ?? 'go1.26';
+  const found = toolchains().find((t) => t.name.startsWith(wanted));
+  if (!found) throw new Error(`BENCH_GO=${wanted} is not in scripts/go-releases`);
+  return found;
+}
