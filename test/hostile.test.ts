@@ -52,7 +52,7 @@ test('hostile cells: each is an error that says what to type, and the session go
       ['frame 99999999', 'UsageError', /not a frame number/],
       // Numbers Delve cannot decode as a Go int (it stopped reading the connection).
       ['clear 100000000000000000000000', 'UsageError', /there is no breakpoint 100000000000000000000000/],
-      ['goroutine 9223372036854775807 bt', 'DelveError', /not a number Delve can take/],
+      ['goroutine 9223372036854775807 bt', 'UsageError', /there is no goroutine 9223372036854775807/],
       // Words that reached `go build` as flags.
       ['debug -toolexec=/bin/true', 'UsageError', /build flags are not taken/],
       ['debug -o=/tmp/x', 'UsageError', /build flags are not taken/],
@@ -143,6 +143,36 @@ test('Delve frozen (SIGSTOP): the interrupt button ends the wait, and the sessio
     await k.close();
   }
   assert.equal(processesMatching(binary), []);
+});
+
+test('captures can be dropped, and past the stated budget a new one is refused with what to type', async () => {
+  // A budget of 20 KiB: a few captures of this small program (about 9 KiB each) fit, no more.
+  const k = await start({ ...process.env, DELVE_KERNEL_CAPTURE_MIB: String(20 / 1024) });
+  try {
+    await k.execute(`exec ${binary} -- -pause 5ms\nbreak main.process\ncontinue`);
+    let taken = 0;
+    let refused: any;
+    for (let i = 0; i < 20 && !refused; i++) {
+      const ex = await k.execute(`stackdiff snapshot s${i}`);
+      if (ex.reply.content.status === 'ok') taken++;
+      else refused = ex.reply.content;
+    }
+    assert.ok(taken > 1, `${taken} captures taken`);
+    assert.is(refused?.ename, 'CaptureBudget');
+    assert.match(refused.evalue, new RegExp(`the ${taken} captures kept take about \\d+ KiB, over the 20 KiB kept for captures`));
+    assert.match(refused.traceback.join('\n'), /`stackdiff drop NAME`/);
+    const dropped = await k.execute(`stackdiff drop ${Array.from({ length: taken }, (_, i) => `s${i}`).join(' ')}`);
+    assert.match(resultText(dropped), /no captures kept/);
+    assert.is((await k.execute('stackdiff snapshot again')).reply.content.status, 'ok');
+    const missing = await k.execute('stackdiff drop nosuch again');
+    assert.is(missing.reply.content.ename, 'UsageError');
+    assert.match(resultText(await k.execute('stackdiff list')), /1 capture/, 'nothing dropped when one name is unknown');
+    await k.execute('memwatch snapshot m1');
+    assert.match(resultText(await k.execute('memwatch drop m1')), /dropped `m1`; no snapshots kept/);
+  } finally {
+    await k.shutdown(false, 'control', 15_000).catch(() => undefined);
+    await k.close();
+  }
 });
 
 test('connect to a server whose target runs: said at once, queries refused until `halt` or the interrupt button', async () => {

@@ -100,3 +100,8 @@ export interface CapturedStacks {
   missing: number[];
   partial: boolean;
 }
+
+/** A capture's size in the kernel's memory, estimated from its goroutines and frames. */
+export function estimatedBytes(c: Capture): number {
+  return c.goroutines.reduce((sum, g) => sum + 400 + g.frames.length * 120, 0);
+}

@@ -1,6 +1,9 @@
 // Captures by name, for the kernel's lifetime: they outlive sessions, so a capture of a
 // core dump and one of a live run can be compared.
-import type { Capture } from './capture';
+import { estimatedBytes, type Capture } from './capture';
+
+/** What the kept captures may take of the kernel's memory, by estimate: 512 MiB, or $DELVE_KERNEL_CAPTURE_MIB. */
+export const CAPTURE_BUDGET_BYTES = (Number(process.env.DELVE_KERNEL_CAPTURE_MIB) || 512) * 1024 * 1024;
 
 export class CaptureStore {
   private readonly byName = new Map<string, Capture>();
@@ -24,5 +27,15 @@ export class CaptureStore {
 
   names(): string[] {
     return [...this.byName.keys()];
+  }
+
+  /** Forgets the capture NAME; false if there was none. */
+  drop(name: string): boolean {
+    return this.byName.delete(name);
+  }
+
+  /** What the captures kept take, by estimate. */
+  bytes(): number {
+    return this.all().reduce((sum, c) => sum + estimatedBytes(c), 0);
   }
 }

@@ -10,6 +10,7 @@ import { stopBundle, stopLocation } from '../render/stop';
 import { tableBundle, type Column } from '../render/table';
 import { askDelve } from '../state';
 import type { Session } from '../session/session';
+import { wholeNumber } from './numbers';
 import type { Command, CommandContext } from './command';
 import { progressDisplay } from './progress';
 
@@ -80,7 +81,9 @@ export const goroutineCommands: Command[] = [
         const [names, starts] = await Promise.all([s.runtimeNames(), startFunctionsById(s)]);
         return goroutinesBundle([goroutineRow(g, names, starts?.get(g.id))], g.id);
       }
-      const id = Number(m[1]);
+      // Goroutine ids are Go int64s; a larger number would make Delve drop the connection.
+      const id = wholeNumber(m[1]);
+      if (id === undefined) throw usage('goroutine', this.usage, `there is no goroutine ${m[1]}; \`goroutines\` lists them`);
       if (m[2]) {
         const saved = [cx.state.goroutineId, cx.state.frame];
         cx.state.goroutineId = id;

@@ -20,7 +20,7 @@ import type { Command, CommandContext } from './command';
 import { progressDisplay } from './progress';
 
 const GC_USAGE = 'memwatch gc [--clear-soft-dirty] [--call EXPR]';
-const USAGE = `memwatch stats | pages [--read] | snapshot [NAME] | diff A B | ${GC_USAGE.slice('memwatch '.length)} | span ADDR|EXPR | top [N]`;
+const USAGE = `memwatch stats | pages [--read] | snapshot [NAME] | diff A B | drop NAME... | ${GC_USAGE.slice('memwatch '.length)} | span ADDR|EXPR | top [N]`;
 
 /**
  * Runs a GC in the target through Delve's call injection. Delve refuses to call optimized
@@ -151,6 +151,17 @@ const subcommands: Record<string, (cx: CommandContext, args: string[]) => Promis
     if (args.length === 0) return listSnapshots(cx);
     if (args.length !== 1) throw usage('memwatch snapshot', 'memwatch snapshot NAME', 'one name, e.g. `memwatch snapshot before`');
     return snapshotBundle(await snapshotNow(cx, stopped(cx), args[0]));
+  },
+
+  async drop(cx, args) {
+    if (args.length === 0) throw usage('memwatch drop', 'memwatch drop NAME...', 'which snapshots? `memwatch snapshot` lists them');
+    for (const name of args) needSnapshot(cx, name); // all known, or nothing dropped
+    for (const name of args) cx.state.memSnapshots.delete(name);
+    const left = [...cx.state.memSnapshots.keys()];
+    return {
+      'text/plain': `dropped ${args.map((n) => `\`${n}\``).join(', ')}; ${left.length ? `kept: ${left.join(', ')}` : 'no snapshots kept'}`,
+      'application/json': { kind: 'memwatch.drop', dropped: args, kept: left },
+    };
   },
 
   async diff(cx, args) {

@@ -4,6 +4,7 @@ import type { MimeBundle } from '../../kernel/interpreter';
 import { diffCaptures, foldStacks, type MatchBy } from '../analyses/stackdiff';
 import { captureStacks } from '../capture/capture-stacks';
 import type { Capture, CaptureMethod, CaptureProgress } from '../capture/capture';
+import { CAPTURE_BUDGET_BYTES } from '../capture/store';
 import { splitWords } from '../cell';
 import { UserError, usage } from '../errors';
 import { captureListBundle, progressBundle, snapshotBundle, stackdiffBundle } from '../render/stackdiff';
@@ -11,17 +12,22 @@ import { askDelve } from '../state';
 import type { Command, CommandContext } from './command';
 import { progressDisplay } from './progress';
 
-const USAGE = 'stackdiff snapshot NAME [--delve] | stackdiff A B [--by-id|--by-identity] | stackdiff list';
+const USAGE = 'stackdiff snapshot NAME [--delve] | stackdiff A B [--by-id|--by-identity] | stackdiff list | stackdiff drop NAME...';
 const NAME = /^[A-Za-z0-9_.:-]+$/;
-const RESERVED = new Set(['snapshot', 'list']);
+const RESERVED = new Set(['snapshot', 'list', 'drop']);
 
 async function snapshot(cx: CommandContext, words: string[]): Promise<MimeBundle> {
   const flags = words.filter((w) => w.startsWith('--'));
   const names = words.filter((w) => !w.startsWith('--'));
   if (names.length !== 1 || flags.some((f) => f !== '--delve' && f !== '--memory')) throw usage('stackdiff', USAGE, 'snapshot takes one NAME (and --delve or --memory)');
   const name = names[0];
-  if (!NAME.test(name) || RESERVED.has(name)) throw usage('stackdiff', USAGE, `\`${name}\` cannot name a capture (letters, digits, _ . : - only; not \`snapshot\` or \`list\`)`);
+  if (!NAME.test(name) || RESERVED.has(name)) throw usage('stackdiff', USAGE, `\`${name}\` cannot name a capture (letters, digits, _ . : - only; not \`snapshot\`, \`list\` or \`drop\`)`);
   const s = cx.state.need('stackdiff snapshot');
+  const kept = cx.state.captures.bytes();
+  if (kept > CAPTURE_BUDGET_BYTES) {
+    throw new UserError('CaptureBudget', `the ${cx.state.captures.names().length} captures kept take about ${size(kept)}, over the ${size(CAPTURE_BUDGET_BYTES)} kept for captures`,
+      'drop some first: `stackdiff drop NAME` (`stackdiff list` shows them and their sizes)');
+  }
   if (s.running) throw new UserError('TargetRunning', '`stackdiff snapshot` needs a stopped target', 'stop it first (`halt`, or the interrupt button), then take the capture');
   const method: CaptureMethod | 'auto' = flags.includes('--delve') ? 'delve' : flags.includes('--memory') ? 'memory' : 'auto';
 
@@ -37,6 +43,21 @@ async function snapshot(cx: CommandContext, words: string[]): Promise<MimeBundle
   const bundle = snapshotBundle(capture, foldStacks(capture), { replaced, fallbackReason: taken.fallbackReason });
   progress.done(''); // the progress bar has done its job: the result says the rest
   return bundle;
+}
+
+function size(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${Math.round(bytes / 1024)} KiB` : `${Math.round(bytes / 1024 / 1024)} MiB`;
+}
+
+function drop(cx: CommandContext, names: string[]): MimeBundle {
+  if (names.length === 0) throw usage('stackdiff', USAGE, '`stackdiff drop NAME...` names the captures to forget');
+  for (const name of names) captureNamed(cx, name); // all known, or nothing dropped
+  for (const name of names) cx.state.captures.drop(name);
+  const left = cx.state.captures.names();
+  return {
+    'text/plain': `dropped ${names.map((n) => `\`${n}\``).join(', ')}; ${left.length ? `kept: ${left.join(', ')} (about ${size(cx.state.captures.bytes())})` : 'no captures kept'}`,
+    'application/json': { kind: 'stackdiff.drop', dropped: names, kept: left, keptBytes: cx.state.captures.bytes() },
+  };
 }
 
 function captureNamed(cx: CommandContext, name: string): Capture {
@@ -66,7 +87,8 @@ export const stackdiffCommands: Command[] = [
       'and keeps it, marked partial. `stackdiff A B` shows which goroutines appeared, vanished or changed (common frames from ' +
       'the root, frames deeper or shallower, stack bytes grown or shrunk by copying); goroutines with the same stacks fold into ' +
       'one row. Captures of one process are matched by goroutine id, of different processes (a core and a live run) by start ' +
-      'function and go statement; --by-id or --by-identity chooses. `stackdiff list` lists the captures.',
+      'function and go statement; --by-id or --by-identity chooses. `stackdiff list` lists the captures; `stackdiff drop NAME...` forgets ' +
+      `some (captures may take ${size(CAPTURE_BUDGET_BYTES)} in all).`,
     async run(cx) {
       const words = splitWords(cx.args);
       if (words[0] === 'snapshot') return snapshot(cx, words.slice(1));
@@ -74,6 +96,7 @@ export const stackdiffCommands: Command[] = [
         if (words.length > 1) throw usage('stackdiff', USAGE, '`stackdiff list` takes no arguments');
         return captureListBundle(cx.state.captures.all());
       }
+      if (words[0] === 'drop') return drop(cx, words.slice(1));
       return diff(cx, words);
     },
   },

@@ -3,7 +3,7 @@
 // the stacks with changed frames marked and unchanged runs folded, the JSON of CONTRACT.md).
 import type { MimeBundle } from '../../kernel/interpreter';
 import type { Capture, CapturedFrame, CaptureProgress } from '../capture/capture';
-import { frameCount } from '../capture/capture';
+import { estimatedBytes, frameCount } from '../capture/capture';
 import { sameFrame, type DiffGroup, type StackDiff, type StackGroup } from '../analyses/stackdiff';
 import { escapeHtml } from './html';
 import { dataResource, tableHtml, tableText, type Column } from './table';
@@ -145,6 +145,7 @@ const listColumns: Column[] = [
   { name: 'name', type: 'string' },
   { name: 'goroutines', type: 'integer' },
   { name: 'frames', type: 'integer' },
+  { name: 'estimatedBytes', type: 'integer' },
   { name: 'partial', type: 'boolean' },
   { name: 'method', type: 'string' },
   { name: 'target', type: 'string' },
@@ -154,10 +155,10 @@ const listColumns: Column[] = [
 
 export function captureListBundle(captures: Capture[]): MimeBundle {
   const rows = captures.map((c) => ({
-    name: c.name, goroutines: c.goroutines.length, frames: frameCount(c), partial: c.partial, method: c.method,
+    name: c.name, goroutines: c.goroutines.length, frames: frameCount(c), estimatedBytes: estimatedBytes(c), partial: c.partial, method: c.method,
     target: c.target.session, takenAt: c.takenAt, durationMs: c.durationMs,
   }));
-  const table = { columns: listColumns, rows, title: captures.length ? `${plural(captures.length, 'capture')} (kept until the kernel restarts)` : 'no captures yet: `stackdiff snapshot NAME` takes one' };
+  const table = { columns: listColumns, rows, title: captures.length ? `${plural(captures.length, 'capture')} (kept until the kernel restarts; \`stackdiff drop NAME\` forgets one)` : 'no captures yet: `stackdiff snapshot NAME` takes one' };
   return {
     'text/plain': tableText(table),
     'text/html': tableHtml(table),
