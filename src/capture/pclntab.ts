@@ -228,30 +228,9 @@ export class FuncTable {
 
   /** Every run of a pc-value table from ENTRY to END: [start, end) has VALUE. */
   private pcvalueRuns(table: number, entry: number, end: number): { start: number; end: number; value: number }[] {
-    const p = this.pclntab;
     const out: { start: number; end: number; value: number }[] = [];
-    let at = this.pctabAt + table;
-    let value = -1;
-    let upto = entry;
-    for (let first = true; upto < end; first = false) {
-      let uv = 0;
-      for (let shift = 1; ; shift *= 128) {
-        const b = p[at++];
-        uv += (b & 0x7f) * shift;
-        if (b < 0x80) break;
-      }
-      if (uv === 0 && !first) break;
-      value += uv % 2 === 1 ? -(uv + 1) / 2 : uv / 2;
-      let delta = 0;
-      for (let shift = 1; ; shift *= 128) {
-        const b = p[at++];
-        delta += (b & 0x7f) * shift;
-        if (b < 0x80) break;
-      }
-      const start = upto;
-      upto += delta * this.minLC;
-      out.push({ start, end: upto, value });
-    }
+    const c: PcvalueCursor = { at: this.pctabAt + table, value: -1, start: entry, upto: entry };
+    for (let first = true; c.upto < end && this.nextPcvalue(c, first); first = false) out.push({ start: c.start, end: c.upto, value: c.value });
     return out;
   }
 
@@ -262,27 +241,35 @@ export class FuncTable {
    */
   private pcvalue(table: number, entry: number, pc: number): number {
     if (table === 0) return -1;
-    const p = this.pclntab;
-    let at = this.pctabAt + table;
-    let value = -1;
-    let upto = entry;
-    for (let first = true; ; first = false) {
-      let uv = 0;
-      for (let shift = 1; ; shift *= 128) {
-        const b = p[at++];
-        uv += (b & 0x7f) * shift;
-        if (b < 0x80) break;
-      }
-      if (uv === 0 && !first) return -1;
-      value += uv % 2 === 1 ? -(uv + 1) / 2 : uv / 2;
-      let delta = 0;
-      for (let shift = 1; ; shift *= 128) {
-        const b = p[at++];
-        delta += (b & 0x7f) * shift;
-        if (b < 0x80) break;
-      }
-      upto += delta * this.minLC;
-      if (pc < upto) return value;
+    const c: PcvalueCursor = { at: this.pctabAt + table, value: -1, start: entry, upto: entry };
+    for (let first = true; this.nextPcvalue(c, first); first = false) if (pc < c.upto) return c.value;
+    return -1;
+  }
+
+  /** Reads the pair at C into it ([start, upto) has value); false at the table's end. */
+  private nextPcvalue(c: PcvalueCursor, first: boolean): boolean {
+    const uv = this.uvarint(c);
+    if (uv === 0 && !first) return false;
+    c.value += uv % 2 === 1 ? -(uv + 1) / 2 : uv / 2;
+    c.start = c.upto;
+    c.upto += this.uvarint(c) * this.minLC;
+    return true;
+  }
+
+  private uvarint(c: PcvalueCursor): number {
+    let v = 0;
+    for (let shift = 1; ; shift *= 128) {
+      const b = this.pclntab[c.at++];
+      v += (b & 0x7f) * shift;
+      if (b < 0x80) return v;
     }
   }
+}
+
+/** Where a walk of a pc-value table is: the next pair's offset, and the run last read. */
+interface PcvalueCursor {
+  at: number;
+  value: number;
+  start: number;
+  upto: number;
 }
