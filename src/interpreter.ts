@@ -10,7 +10,7 @@ import { lookupOrSuggest } from './commands/registry';
 import { complete } from './complete';
 import { UserError } from './errors';
 import { inspect } from './inspect';
-import { installedDelves } from './session/delve-choice';
+import { compareVersions, installedDelves } from './session/delve-choice';
 import { DebugState } from './state';
 
 const VERSION: string = require('../../package.json').version;
@@ -32,7 +32,8 @@ export class DelveInterpreter implements Interpreter {
   }
 
   async kernelInfo(): Promise<KernelInfo> {
-    const dlv = (await installedDelves()).map((d) => d.version).join(', ') || 'not installed';
+    // The newest Delve found: the one the version policy picks for current Go releases.
+    const dlv = (await installedDelves()).map((d) => d.version).sort(compareVersions).pop() ?? 'not installed';
     return {
       implementation: 'delve-kernel',
       implementation_version: VERSION,

@@ -203,9 +203,9 @@ export class Session {
   }
 
   /**
-   * Runs a continue, next or step. close() halts it and waits for it to return: Delve halts
-   * by sending the process SIGTRAP, and a detach before Delve has taken that signal leaves it
-   * to the target, which dies of it ("SIGTRAP: trace trap").
+   * Runs a continue, next or step. close() halts it and waits for it to return before it
+   * detaches: a detach while Delve is still stopping the target can leave the target a
+   * signal it dies of (release.ts).
    */
   async whileRunning<T>(run: () => Promise<T>): Promise<T> {
     const p = run();
@@ -248,8 +248,7 @@ export class Session {
   async haltIfRunning(): Promise<void> {
     // A continue of ours halts itself on interrupt (runTarget); a second halt would stay
     // pending in Delve and stop the next continue at once.
-    if (this.running || this.lostReason || this.isCore) return;
-    if (await this.control.state(true).then((st) => st.Running, () => false)) await this.halt().catch(() => undefined);
+    if (!this.running && (await this.targetRunning())) await this.halt().catch(() => undefined);
   }
 
   /** The target's pid, read once it is stopped when the session began with it running. */
