@@ -24,7 +24,9 @@ test('structs, slices, strings, pointers, maps, nil', () => {
   assert.is(formatValue(v({ type: '*main.Order', kind: Kind.Ptr, children: [v({ addr: 0, type: 'main.Order', kind: Kind.Struct })] })), '(*main.Order)(nil)');
   assert.is(formatValue(v({ type: '[]int', kind: Kind.Slice })), '[]int nil');
   assert.is(formatValue(v({ type: 'map[string]int', kind: Kind.Map, len: 1, base: 1, children: [v({ type: 'string', kind: Kind.String, value: 'k', len: 1 }), v({ value: '1' })] })), 'map[string]int [k: 1]'.replace('k', '"k"'));
-  assert.is(formatValue(v({ type: 'chan int', kind: Kind.Chan, len: 1, cap: 4, base: 1, children: [v({ name: 'qcount' })] })), 'chan int 1/4');
+  // What Delve 1.27 answers for a channel with 1 of 4 slots used: len counts the hchan's 13 fields.
+  const hchan = [['qcount', '1'], ['dataqsiz', '4'], ['elemsize', '8'], ['closed', '0']].map(([name, value]) => v({ name, value }));
+  assert.is(formatValue(v({ type: 'chan int', kind: Kind.Chan, len: 13, cap: 0, base: 1, children: hchan })), 'chan int 1/4');
   assert.is(formatValue(v({ type: 'string', kind: Kind.String, value: 'abc', len: 300 })), '"abc"...+297 more');
   assert.is(formatValue(v({ unreadable: 'bad address' })), '(unreadable bad address)');
 });

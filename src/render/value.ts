@@ -87,9 +87,13 @@ function formatLeaf(v: Variable): string | undefined {
     case Kind.Map:
       if (v.base === 0 && v.len === 0 && (v.children?.length ?? 0) === 0) return `${v.type} nil`;
       return undefined;
-    case Kind.Chan:
-      // As Delve's terminal: buffered/capacity, not the hchan's fields.
-      return v.base === 0 && (v.children?.length ?? 0) === 0 ? `${v.type} nil` : `${v.type} ${v.len}/${v.cap}`;
+    case Kind.Chan: {
+      // As Delve's terminal: buffered/capacity. Delve's len and cap here count the hchan's
+      // fields, so the queue's figures come from its qcount and dataqsiz.
+      if (v.base === 0 && (v.children?.length ?? 0) === 0) return `${v.type} nil`;
+      const field = (name: string) => v.children?.find((c) => c.name === name)?.value;
+      return `${v.type} ${field('qcount') ?? '?'}/${field('dataqsiz') ?? '?'}`;
+    }
     case Kind.Array:
     case Kind.Struct:
       return undefined;
