@@ -5,6 +5,8 @@ import { parseCell, splitAtDashes, splitWords } from '../src/cell';
 import { parseBreakArgs } from '../src/commands/breakpoints';
 import { lookup, lookupOrSuggest } from '../src/commands/registry';
 import { UserError } from '../src/errors';
+import { DelveInterpreter } from '../src/interpreter';
+import { ok } from './helpers/cells';
 
 test('one command per line; # comments; blank lines skipped', () => {
   const cell = parseCell('# start\nexec ./bin/app -- -n 3   # three orders\n\n  print "a#b"\n');
@@ -46,6 +48,15 @@ test('an unknown command suggests the nearest', () => {
   } catch (err) {
     assert.instance(err, UserError);
     assert.is((err as UserError).hint, 'did you mean `break`? `help` lists every command');
+  }
+});
+
+test('exit and quit say what ends the session and the kernel, and end nothing', async () => {
+  const it = new DelveInterpreter({ stream() {} });
+  for (const word of ['exit', 'quit', 'q']) {
+    const text = String((await ok(it, word))['text/plain']);
+    assert.match(text, /there is no session to end/);
+    assert.match(text, /Kernel > Shut Down/);
   }
 });
 

@@ -34,6 +34,21 @@ const helpCommand: Command = {
   },
 };
 
+/** Delve's terminal ends with `exit`; a notebook's kernel outlives its sessions, so say what ends what. */
+const exitCommand: Command = {
+  name: 'exit', aliases: ['quit', 'q'], group: 'kernel', completes: 'nothing',
+  usage: 'exit',
+  summary: 'Say how to end the session or the kernel (the kernel does not exit from a cell).',
+  async run(cx) {
+    const s = cx.state.session;
+    const text = [
+      s ? `the session (\`${s.describe()}\`) goes on: \`detach\` ends it (${s.launchedTarget ? 'killing the program it started' : 'leaving the process running'}), \`detach --kill\` kills the target` : 'there is no session to end',
+      'the kernel stops from Jupyter: Kernel > Shut Down (or Ctrl-D in `jupyter console`); it then ends what it started and leaves attached processes running',
+    ].join('\n');
+    return { 'text/plain': text, 'application/json': { kind: 'exit', session: s?.describe() ?? null } };
+  },
+};
+
 export const commands: Command[] = [
   ...sessionCommands,
   ...runningCommands,
@@ -45,6 +60,7 @@ export const commands: Command[] = [
   ...stackdiffCommands,
   ...memwatchCommands,
   helpCommand,
+  exitCommand,
 ];
 
 const byName = new Map<string, Command>();
