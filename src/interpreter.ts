@@ -4,6 +4,7 @@ import type {
   CompleteOutcome, ExecuteContext, ExecuteOutcome, IdleOutput, InspectOutcome, Interpreter,
   IsCompleteOutcome, KernelInfo, MimeBundle,
 } from '../kernel/interpreter';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseCell, type CommandLine } from './cell';
 import type { CommandContext } from './commands/command';
 import { lookupOrSuggest } from './commands/registry';
@@ -18,9 +19,6 @@ const VERSION: string = require('../../package.json').version;
 /** How long an interrupted command may take to end by itself before the cell gives up on it. */
 const INTERRUPT_GRACE_MS = 3000;
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 export class DelveInterpreter implements Interpreter {
   readonly state: DebugState;

@@ -2,6 +2,7 @@
 // never been debugged. Used by Session.close and, when the kernel itself was killed, by the
 // watchdog process (through a fresh connection to the same dlv).
 import * as fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DelveClient } from '../rpc/delve-client';
 
 /**
@@ -25,8 +26,11 @@ export async function releaseTarget(query: DelveClient, control: DelveClient, pi
   await control.detach(false);
 }
 
-/** Halts a running target and waits until Delve reports it stopped. */
-async function haltAndWait(control: DelveClient, inFlight?: Promise<unknown>): Promise<void> {
+/**
+ * Halts the target if it runs (IN_FLIGHT: a continue of ours) and waits until it stopped:
+ * a detach or kill while Delve is still stopping it can leave it a signal it dies of.
+ */
+export async function haltAndWait(control: DelveClient, inFlight?: Promise<unknown>): Promise<void> {
   const running = () => control.state(true).then((st) => st.Running, () => false);
   if (!inFlight && !(await running())) return;
   await control.command({ name: 'halt' }).catch(() => undefined);
@@ -45,8 +49,4 @@ function sigtrapQueued(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

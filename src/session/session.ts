@@ -12,7 +12,7 @@ import { chooseDelve, decideDelve } from './delve-choice';
 import { goVersionOfFile } from './go-version';
 import { cleanDelveLog, killGroup, launchDelve, LaunchError, type LaunchedDelve, type OutputSink } from './launch';
 import { coreMismatch } from './core-check';
-import { releaseTarget } from './release';
+import { haltAndWait, releaseTarget } from './release';
 import { loadRuntimeNames, type RuntimeNames } from './runtime-names';
 import { unwatch, watch } from './watchdog';
 
@@ -270,11 +270,7 @@ export class Session {
         if (this.spec.kind === 'attach' && !kill) {
           await withTimeout(releaseTarget(this.query, this.control, this.pid, this.runInFlight), 10_000);
         } else {
-          if (this.runInFlight) {
-            const stopped = this.runInFlight.catch(() => undefined);
-            await withTimeout(this.halt(), 3000).catch(() => undefined);
-            await withTimeout(stopped, 5000).catch(() => undefined);
-          }
+          if (this.runInFlight) await withTimeout(haltAndWait(this.control, this.runInFlight), 8000).catch(() => undefined);
           if (this.spec.kind !== 'connect' || mode === 'kill') await withTimeout(this.control.detach(kill), 5000);
         }
       } catch {

@@ -54,8 +54,3 @@ export function unwatch(group: number): void {
   if (!watchedByGroup.delete(group)) return;
   if (watchdog) send({ unwatch: group });
 }
-
-/** The watchdog's pid (for tests that kill it). */
-export function watchdogPid(): number | undefined {
-  return watchdog?.pid;
-}
