@@ -7,10 +7,13 @@ const USAGE = `usage:
   delve-kernel --connection-file CONNECTION_FILE
   delve-kernel install [--user | --sys-prefix | --prefix DIR] [--name NAME]
                                            install the kernelspec (default: system-wide)
+  delve-kernel console [JUPYTER-CONSOLE-ARGS]
+                                           jupyter console --kernel delve, with Ctrl-C reaching the kernel
   delve-kernel --help`;
 
 export function main(argv: string[], factory: InterpreterFactory): void {
   if (argv[0] === 'install') return install(argv.slice(1));
+  if (argv[0] === 'console') return (require('./console') as typeof import('./console')).runConsole(argv.slice(1));
   if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
     process.stdout.write(USAGE + '\n');
     return;

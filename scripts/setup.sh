@@ -30,6 +30,8 @@ if [ $tests = 1 ]; then
   /usr/bin/python3 -c 'import ipykernel' 2>/dev/null || need_apt+=(python3-ipykernel)
   [ -x /usr/lib/go-1.19/bin/go ] || need_apt+=(golang-1.19-go)
   [ -x /usr/bin/dlv ] || need_apt+=(delve)
+  [ -x /usr/bin/jupyter-console ] || need_apt+=(jupyter-console)
+  /usr/bin/python3 -c 'import pexpect' 2>/dev/null || need_apt+=(python3-pexpect)
 fi
 
 # Root installs directly; anyone else through sudo.

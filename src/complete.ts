@@ -1,8 +1,10 @@
-// Tab completion: command names first; then, by what the command takes, locations
-// (functions, files), expressions (locals, args, package variables, struct fields) or paths.
+// Tab completion, from the command table: command names first; then a command's subcommands
+// and flags; then, by what the command, subcommand or flag takes, locations (functions,
+// files), expressions (locals, args, package variables, struct fields), paths or captures.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CompleteOutcome } from '../kernel/interpreter';
+import type { Completes, Flag } from './commands/command';
 import { allNames, lookup } from './commands/registry';
 import { Kind } from './rpc/api';
 import type { DebugState } from './state';
@@ -40,8 +42,27 @@ export async function complete(state: DebugState, code: string, cursor: number):
   if (words.length <= 1) return reply(allNames().filter((n) => n.startsWith(token)));
 
   const command = lookup(words[0]);
-  const nested = command && (command.name === 'goroutine' || command.name === 'frame') && words.length === 3;
-  const kind = nested ? 'commands' : command?.completes ?? 'nothing';
+  if (!command) return reply([]);
+  const nested = (command.name === 'goroutine' || command.name === 'frame') && words.length === 3;
+  if (nested) return reply(allNames().filter((n) => n.startsWith(token)));
+  const sub = command.subcommands?.find((c) => c.name === words[1]);
+  const flags = flagNames(words.length > 2 && sub ? sub.flags : command.flags);
+  if (words.length === 2 && command.subcommands) return reply([...command.subcommands.map((c) => c.name), ...flags].filter((n) => n.startsWith(token)));
+  if (token.startsWith('-')) return reply(flags.filter((n) => n.startsWith(token)));
+  const flag = valueFlag(words.length > 2 && sub ? sub.flags : command.flags, words[words.length - 2]);
+  return matchesFor(flag ? flag.completes ?? 'nothing' : words.length > 2 && sub ? sub.completes ?? 'nothing' : command.completes, state, token, before, cursor, reply);
+}
+
+function flagNames(flags: Flag[] | undefined): string[] {
+  return (flags ?? []).flatMap((f) => [f.name, ...(f.aliases ?? [])]);
+}
+
+/** The flag whose value is being typed (`--focus ` then Tab), if the previous word is one. */
+function valueFlag(flags: Flag[] | undefined, previous: string | undefined): Flag | undefined {
+  return (flags ?? []).find((f) => f.value && (f.name === previous || f.aliases?.includes(previous ?? '')));
+}
+
+async function matchesFor(kind: Completes, state: DebugState, token: string, before: string, cursor: number, reply: (m: string[], from?: number) => CompleteOutcome): Promise<CompleteOutcome> {
   switch (kind) {
     case 'commands':
       return reply(allNames().filter((n) => n.startsWith(token)));
@@ -51,6 +72,10 @@ export async function complete(state: DebugState, code: string, cursor: number):
       return reply(await locationMatches(state, token));
     case 'expressions':
       return expressionMatches(state, before, cursor, reply);
+    case 'stack-captures':
+      return reply(state.captures.names().filter((n) => n.startsWith(token)));
+    case 'memory-captures':
+      return reply([...state.memSnapshots.keys()].filter((n) => n.startsWith(token)));
     default:
       return reply([]);
   }
@@ -103,5 +128,7 @@ async function expressionMatches(state: DebugState, before: string, cursor: numb
   const { packageVars, functions } = await sessionNames(s);
   const local = scopeVars.flat().map((v) => v.name);
   const packages = [...new Set([...packageVars, ...functions].map((n) => n.split('.')[0] + '.'))];
-  return reply([...local, ...packages, ...packageVars].filter((n) => n.startsWith(expr)), cursor - expr.length);
+  // Delve finds package main's variables unqualified, as Go code in main names them.
+  const mainVars = packageVars.filter((n) => n.startsWith('main.')).map((n) => n.slice('main.'.length));
+  return reply([...local, ...mainVars, ...packages, ...packageVars].filter((n) => n.startsWith(expr)), cursor - expr.length);
 }

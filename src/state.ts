@@ -1,6 +1,6 @@
 // The kernel's debugging state between cells: the session, the goroutine and frame that
 // commands look at (Delve's terminal keeps the frame client-side too), where output goes.
-import { RpcError, RpcTransportError } from './rpc/json-rpc';
+import { RpcError, RpcTimeoutError, RpcTransportError } from './rpc/json-rpc';
 import type { EvalScope } from './rpc/api';
 import { Session, type SessionSpec } from './session/session';
 import { LaunchError, type OutputSink } from './session/launch';
@@ -58,6 +58,12 @@ export class DebugState {
       if (err instanceof LaunchError) throw new UserError('LaunchError', this.session ? `${err.message} (the current session, \`${this.session.describe()}\`, is unchanged)` : err.message);
       throw err;
     }
+    if (signal.aborted) {
+      // The cell was interrupted and has ended: a session that came up after all must not
+      // replace the one the user kept.
+      await next.close();
+      throw new UserError('Interrupted', this.session ? `interrupted; \`${next.describe()}\` was not kept, and the current session, \`${this.session.describe()}\`, is unchanged` : `interrupted; \`${next.describe()}\` was not kept`);
+    }
     await this.end();
     this.session = next;
     return next;
@@ -81,6 +87,12 @@ export async function askDelve<T>(what: string, call: () => Promise<T>): Promise
         throw new UserError('TargetExited', `${what}: ${err.message}`, 'type `restart` to run it again, or start another session');
       }
       throw new UserError('DelveError', `${what}: ${err.message}`);
+    }
+    if (err instanceof RpcTimeoutError) {
+      // Delve is there but did not answer: the session is not lost (DelveConnection).
+      if (err.reconnected) throw new UserError('DelveTimeout', `${what}: ${err.message}`, 'the session stays; the next cell uses the new connection');
+      throw new UserError('DelveNotAnswering', `${what}: ${err.message}`,
+        'the session stays, and the next cell tries again; `detach` ends it (a target the kernel started is killed), or restart the kernel');
     }
     if (err instanceof RpcTransportError) throw new UserError('TargetLost', `${what}: ${err.message}`, 'start a new session; `status` shows what happened');
     throw err;

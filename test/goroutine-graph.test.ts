@@ -125,7 +125,7 @@ for (const tc of toolchains()) {
         assert.is(d.confidence, 'likely'); // the runtime records no mutex holder
         assert.equal(json.leaks, []);
         assert.match(String(bundle['text/plain']), /deadlock 1 \(likely\)/);
-        assert.match(String(bundle['text/plain']), /main\.transfer \(deadlock-mutex\/main\.go:\d+\) (from|to)(\.mu)?/);
+        assert.match(String(bundle['text/plain']), /main\.transfer \(main\.go:\d+\) (from|to)(\.mu)?/); // module-relative
         assert.match(String(bundle['text/vnd.graphviz']), /shape=octagon/);
 
         const focused = await graph(it, `--focus ${d.goroutines[0]}`);

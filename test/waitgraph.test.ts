@@ -5,6 +5,7 @@ import { findDeadlocksAndLeaks } from '../src/analyses/waitgraph/findings';
 import { buildWaitGraph } from '../src/analyses/waitgraph/graph';
 import { stronglyConnected } from '../src/analyses/waitgraph/scc';
 import { focusOn, groupGraph, withoutRuntimeGoroutines } from '../src/analyses/waitgraph/view';
+import { foldFindings, generalReason } from '../src/analyses/waitgraph/fold';
 import { graphBundle, graphDot, type GraphView } from '../src/render/graph';
 import { Kind, type Variable } from '../src/rpc/api';
 import { isMachineryFrame, isStandardLibrary, syncObjectOf, waitClassOf } from '../src/waits/classify';
@@ -274,6 +275,67 @@ test('an optimized-away variable in a goroutine that can run makes what it could
     { blindSpots: [{ goroutine: 2, frame: 0, function: 'main.worker', variable: 'wg', type: '*sync.WaitGroup', kinds: ['waitgroup'] }] })).findings;
   assert.equal(wg.leaks.map((l) => [l.goroutine, l.confidence]), [[1, 'likely'], [2, 'likely']]);
   assert.equal(wg.deadlocks, []);
+});
+
+test('findings fold by identity: 200 workers leaked by one go statement are one finding with a count, every goroutine kept', async () => {
+  const lookup = { startFunction: 'main.lookup.func1', goStatement: '/app/main.go:24' };
+  const leaked = Array.from({ length: 200 }, (_, i) => g(10 + i, 'chan', [['chan', 0xc100000000 + i * 0x100]], lookup));
+  const relay = (id: number, ch: number, role: 'relay' | 'relayOrQuit') =>
+    g(id, 'chan', [['chan', ch]], { startFunction: `main.${role}`, goStatement: `/app/main.go:${role === 'relay' ? 36 : 37}` });
+  const CH3 = 0xc000010200, CH4 = 0xc000010300;
+  const { graph, findings } = analyse(capture([
+    relay(1, CH1, 'relay'), relay(2, CH2, 'relayOrQuit'), relay(3, CH3, 'relay'), relay(4, CH4, 'relayOrQuit'),
+    ...leaked, g(300, 'chan', [['chan', 0xc200000000]], { startFunction: 'main.stale', goStatement: '/app/main.go:68' }),
+  ], [ref(1, CH2), ref(2, CH1), ref(3, CH4), ref(4, CH3)]));
+  assert.is(findings.leaks.length, 201);
+  assert.is(findings.deadlocks.length, 2);
+
+  const folded = foldFindings(graph, findings);
+  assert.equal(folded.map((f) => [f.kind, f.count, f.goroutines.length]), [['deadlock', 2, 4], ['leak', 200, 200], ['leak', 1, 1]]);
+  const [cycles, workers, stale] = folded;
+  assert.equal(cycles.goroutines, [1, 2, 3, 4]);
+  assert.equal(cycles.members.map((m) => m.startFunction), ['main.relay', 'main.relayOrQuit']);
+  assert.equal(workers.goroutines, leaked.map((x) => x.id));
+  assert.equal(workers.examples, [10, 11, 12, 13, 14]);
+  assert.is(workers.objects.length, 200);
+  assert.equal([workers.startFunction, workers.goStatement, workers.waitReason, workers.objectType, workers.confidence], ['main.lookup.func1', '/app/main.go:24', 'chan receive', 'chan', 'certain']);
+  assert.equal(workers.indices, Array.from({ length: 200 }, (_, i) => i));
+  assert.is(workers.reason, 'its chan is reached by no other goroutine and no package variable');
+  assert.equal(stale.goroutines, [300]);
+  // A different confidence is a different finding.
+  const mixed = foldFindings(graph, { deadlocks: [], leaks: [findings.leaks[0], { ...findings.leaks[1], confidence: 'likely' }] });
+  assert.is(mixed.length, 2);
+  assert.is(generalReason('chan 0xc1 is reached only by goroutines that are themselves blocked for ever (goroutine 5, goroutine 6)', 'chan 0xc1'),
+    'its chan is reached only by goroutines that are themselves blocked for ever');
+
+  const bundle = await graphBundle({ graph, shown: graph, findings, grouped: false, partial: false, notes: ['`goroutines` lists them'] });
+  const text = String(bundle['text/plain']);
+  assert.match(text, /201 leaked goroutines \(2 kinds\)/);
+  assert.match(text, /^leak ×200 \(certain\): main\.lookup\.func1 from app\/main\.go:24, chan receive on chan$/m);
+  assert.match(text, /^ {2}goroutines: 10, 11, 12, 13, 14, … and 195 more$/m);
+  assert.match(text, /^deadlock 1 ×2 \(certain\): main\.relay from app\/main\.go:36, main\.relayOrQuit from app\/main\.go:37$/m);
+  assert.match(text, /^leak \(certain\): goroutine 300 \(main\.stale from app\/main\.go:68\)$/m);
+  assert.is(text.split('\n').filter((l) => /^(leak|deadlock)/.test(l)).length, 3);
+  const html = String(bundle['text/html']);
+  assert.is((html.match(/<tr><td/g) ?? []).length, 3, 'three rows in the Findings table');
+  assert.match(html, /<td>200<\/td>/);
+  assert.not.match(html, /`/);
+  assert.match(html, /<code>goroutines<\/code> lists them/);
+  const json = bundle['application/json'] as { leaks: unknown[]; deadlocks: unknown[]; findings: { count: number; goroutines: number[] }[] };
+  assert.is(json.leaks.length, 201, 'the per-goroutine findings stay');
+  assert.is(json.deadlocks.length, 2);
+  assert.equal(json.findings.map((f) => f.count), [2, 200, 1]);
+  assert.is(json.findings[1].goroutines.length, 200);
+});
+
+test('no finding: no empty Findings table, a sentence instead', async () => {
+  const { graph, findings } = analyse(capture([g(1, 'chan', [['chan', CH1]]), g(2, 'none')], [ref(2, CH1)]));
+  assert.equal(findings, { deadlocks: [], leaks: [] });
+  const bundle = await graphBundle({ graph, shown: graph, findings, grouped: false, partial: false, notes: [] });
+  assert.match(String(bundle['text/plain']), /no deadlock or leak found/);
+  assert.match(String(bundle['text/html']), /<p>no deadlock or leak found<\/p>/);
+  assert.not.match(String(bundle['text/html']), /<table/);
+  assert.equal((bundle['application/json'] as { findings: unknown[] }).findings, []);
 });
 
 test.run();

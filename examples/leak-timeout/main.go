@@ -1,6 +1,6 @@
 // leak-timeout: each request starts a worker and gives up waiting for it after a
 // timeout; the worker then blocks for ever sending its result on an unbuffered channel
-// that nobody reads any more. Prints "ready" after three requests have timed out.
+// that nobody reads any more. Prints "ready" after three (-leaks N: N) requests timed out.
 // Goroutines waiting on timers are not leaks (a heartbeat's Ticker, a janitor's select on
 // time.After, a watchdog's Timer), but one waiting on a Timer stopped before it fired is.
 package main
@@ -66,7 +66,7 @@ func main() {
 	go janitor(make(chan int))
 	go watchdog()
 	go stale()
-	for key := 0; key < 3; key++ {
+	for key := 0; key < *leaks; key++ {
 		if _, err := lookup(key, time.Millisecond); err != nil {
 			fmt.Println("lookup", key, err)
 		}

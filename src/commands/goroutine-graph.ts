@@ -10,7 +10,7 @@ import { askDelve } from '../state';
 import { captureStacks } from '../capture/capture-stacks';
 import { captureWaits } from '../waits/capture';
 import type { Command } from './command';
-import { progressDisplay } from './progress';
+import { counted, progressDisplay } from './progress';
 
 interface GraphArgs {
   group: boolean;
@@ -42,6 +42,11 @@ export const graphCommands: Command[] = [
   {
     name: 'goroutine-graph', aliases: [], group: 'analyses', completes: 'nothing',
     usage: USAGE,
+    flags: [
+      { name: '--group', aliases: ['-g'], summary: 'one node per status, wait reason and stack' },
+      { name: '--all', aliases: ['-a'], summary: 'include the runtime\'s own goroutines' },
+      { name: '--focus', aliases: ['-f'], value: 'ID', summary: 'draw one goroutine\'s neighbourhood' },
+    ],
     summary: 'Who waits on what: the wait-for graph, its deadlock cycles and leaked goroutines, with evidence.',
     details:
       'Draws goroutines and the objects they block on (channels, selects, mutexes, RWMutexes, wait groups, conds, semaphores), '
@@ -64,7 +69,7 @@ export const graphCommands: Command[] = [
         method: 'auto',
         signal: cx.signal,
         maxFrames: STACK_DEPTH,
-        onProgress: (p) => progress(p.phase === 'goroutines' ? `listing goroutines: ${p.done}` : `reading stacks: ${p.done} of ${p.total}`),
+        onProgress: (p) => progress(p.phase === 'goroutines' ? counted('listing goroutines', p.done, 0) : counted('reading stacks', p.done, p.total)),
       }));
       const capture = await askDelve('goroutine-graph', () => captureWaits(s.query, stacks, { signal: cx.signal, progress }));
       progress('analysing');

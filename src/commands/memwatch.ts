@@ -47,6 +47,21 @@ async function collect(cx: CommandContext, callExpr: string | undefined): Promis
   throw new UserError('DelveError', `memwatch gc: Delve could not run a GC in the target (${refusals.join('; ')})`, 'give a function of your own that calls runtime.GC(): `memwatch gc --call main.collect()`');
 }
 
+/**
+ * The notes each session has shown in text and HTML: a caveat (no soft-dirty tracking, an
+ * approximate figure) is said under the first output it applies to, not under every one.
+ * Every output's JSON keeps all its notes.
+ */
+const notesShown = new WeakMap<Session, Set<string>>();
+
+function freshNotes(s: Session, notes: string[]): string[] {
+  let seen = notesShown.get(s);
+  if (!seen) notesShown.set(s, (seen = new Set()));
+  const fresh = notes.filter((n) => !seen.has(n));
+  for (const n of fresh) seen.add(n);
+  return fresh;
+}
+
 /** The runtime without a heap yet, said as what to do. */
 function notReady(err: unknown): unknown {
   if (err instanceof HeapNotReady) return new UserError('NotAvailable', `memwatch: ${err.message}`, 'set a breakpoint in your program (`break main.main`) and `continue` to it first');
@@ -67,7 +82,7 @@ async function capture(cx: CommandContext, s: Session, opts: CaptureOptions = {}
   try {
     const c = await askDelve('memwatch', () => captureMemory(s, { ...opts, signal: cx.signal, progress: progress.report }));
     const where = c.pages ? `, ${c.pages.runs.length} page runs (${c.pages.method})` : '';
-    progress.done(`read ${c.heap.spans.length} spans in ${c.heap.arenas.length} arenas${where} in ${Date.now() - started} ms`);
+    progress.done(`read ${c.heap.spans.length} spans in ${c.heap.arenas.length} arena${c.heap.arenas.length === 1 ? '' : 's'}${where} in ${Date.now() - started} ms`);
     return c;
   } catch (err) {
     if (cx.signal.aborted) {
@@ -135,7 +150,8 @@ const subcommands: Record<string, (cx: CommandContext, args: string[]) => Promis
   async stats(cx, args) {
     if (args.length) throw usage('memwatch stats', 'memwatch stats', 'takes no arguments');
     const s = stopped(cx);
-    return statsBundle(summarize(await capture(cx, s), 'stats'));
+    const snap = summarize(await capture(cx, s), 'stats');
+    return statsBundle(snap, { notes: freshNotes(s, snap.notes) });
   },
 
   async pages(cx, args) {
@@ -144,13 +160,16 @@ const subcommands: Record<string, (cx: CommandContext, args: string[]) => Promis
     const s = stopped(cx);
     const c = await capture(cx, s, { method: plain ? 'pagemap-read' : 'auto' });
     if (!c.pages) throw new UserError('NotAvailable', `memwatch pages: ${c.pagesUnavailable}`, s.isCore ? 'on a core dump, `memwatch stats`, `memwatch top` and `memwatch span` work' : undefined);
-    return pagesBundle(summarize(c, 'pages'), residencyMap(c));
+    const snap = summarize(c, 'pages');
+    return pagesBundle(snap, residencyMap(c), { notes: freshNotes(s, snap.notes) });
   },
 
   async snapshot(cx, args) {
     if (args.length === 0) return listSnapshots(cx);
     if (args.length !== 1) throw usage('memwatch snapshot', 'memwatch snapshot NAME', 'one name, e.g. `memwatch snapshot before`');
-    return snapshotBundle(await snapshotNow(cx, stopped(cx), args[0]));
+    const s = stopped(cx);
+    const snap = await snapshotNow(cx, s, args[0]);
+    return snapshotBundle(snap, { notes: freshNotes(s, snap.notes) });
   },
 
   async drop(cx, args) {
@@ -166,7 +185,8 @@ const subcommands: Record<string, (cx: CommandContext, args: string[]) => Promis
 
   async diff(cx, args) {
     if (args.length !== 2) throw usage('memwatch diff', 'memwatch diff A B', 'two snapshot names, e.g. `memwatch diff before after`');
-    return diffBundle(diffSnapshots(needSnapshot(cx, args[0]), needSnapshot(cx, args[1])));
+    const d = diffSnapshots(needSnapshot(cx, args[0]), needSnapshot(cx, args[1]));
+    return diffBundle(d, { notes: cx.state.session ? freshNotes(cx.state.session, d.notes) : d.notes });
   },
 
   async gc(cx, args) {
@@ -191,7 +211,7 @@ const subcommands: Record<string, (cx: CommandContext, args: string[]) => Promis
     const after = await snapshotNow(cx, s, 'gc-after');
     const d = diffSnapshots(before, after);
     d.notes.unshift(...notes, 'snapshots gc-before and gc-after were kept: `memwatch diff gc-before gc-after` shows this again');
-    return diffBundle(d);
+    return diffBundle(d, { notes: freshNotes(s, d.notes) });
   },
 
   async span(cx, args) {
@@ -214,8 +234,24 @@ const subcommands: Record<string, (cx: CommandContext, args: string[]) => Promis
 
 export const memwatchCommands: Command[] = [
   {
-    name: 'memwatch', aliases: [], group: 'analyses', completes: 'expressions',
+    name: 'memwatch', aliases: [], group: 'analyses', completes: 'nothing',
     usage: USAGE,
+    subcommands: [
+      { name: 'stats', usage: 'memwatch stats', summary: 'runtime.MemStats beside RSS and the heap\'s resident bytes' },
+      { name: 'pages', usage: 'memwatch pages [--read]', summary: 'every mapping and page state, with a residency plot', flags: [{ name: '--read', summary: 'read every page so that each is counted (touches swapped pages)' }] },
+      { name: 'snapshot', usage: 'memwatch snapshot [NAME]', summary: 'capture the heap and page views under NAME', completes: 'memory-captures' },
+      { name: 'diff', usage: 'memwatch diff A B', summary: 'compare two snapshots', completes: 'memory-captures' },
+      { name: 'drop', usage: 'memwatch drop NAME...', summary: 'forget snapshots', completes: 'memory-captures' },
+      {
+        name: 'gc', usage: GC_USAGE, summary: 'snapshot, a GC in the target, snapshot, diff',
+        flags: [
+          { name: '--clear-soft-dirty', summary: 'clear the soft-dirty bits first, to see which pages the GC writes' },
+          { name: '--call', value: 'EXPR', completes: 'expressions', summary: 'call EXPR (a function of yours that runs runtime.GC()) instead' },
+        ],
+      },
+      { name: 'span', usage: 'memwatch span ADDR|EXPR', summary: 'the arena, span, size class and object at an address', completes: 'expressions' },
+      { name: 'top', usage: 'memwatch top [N]', summary: 'the heap by size class, the N largest' },
+    ],
     summary: 'The Go heap (runtime.MemStats, spans) against the pages really resident (/proc/PID/pagemap), before and after GC.',
     details: [
       '`stats`: runtime.MemStats figures beside RSS and heap resident bytes. `pages`: every mapping classified (heap arena, stacks, text, data, other), resident/swapped/soft-dirty/file/huge pages, heap residency by page state (in use, idle, released), with a plot.',

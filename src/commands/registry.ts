@@ -2,10 +2,10 @@
 // pkg/terminal. `help`, completion, inspection and dispatch all read it.
 import type { MimeBundle } from '../../kernel/interpreter';
 import { UserError } from '../errors';
-import { escapeHtml } from '../render/html';
+import { escapeHtml, proseHtml } from '../render/html';
 import { tableBundle } from '../render/table';
 import { breakpointCommands } from './breakpoints';
-import type { Command, Group } from './command';
+import type { Command, Flag, Group } from './command';
 import { graphCommands } from './goroutine-graph';
 import { goroutineCommands } from './goroutines';
 import { memwatchCommands } from './memwatch';
@@ -106,16 +106,44 @@ function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
+/** A flag as help shows it: `--focus ID (-f)`. */
+function flagText(f: Flag): string {
+  return `${f.name}${f.value ? ` ${f.value}` : ''}${f.aliases?.length ? ` (${f.aliases.join(', ')})` : ''}`;
+}
+
+/** The subcommands and flags of C, one line each, as `help C` lists them. */
+function optionLines(c: Command): string[] {
+  const lines: string[] = [];
+  if (c.subcommands?.length) {
+    lines.push('  subcommands:');
+    for (const sub of c.subcommands) {
+      lines.push(`    ${sub.usage.padEnd(40)} ${sub.summary}`);
+      for (const f of sub.flags ?? []) lines.push(`      ${flagText(f).padEnd(38)} ${f.summary}`);
+    }
+  }
+  if (c.flags?.length) {
+    lines.push('  flags:');
+    for (const f of c.flags) lines.push(`    ${flagText(f).padEnd(40)} ${f.summary}`);
+  }
+  return lines;
+}
+
 export function commandHelpText(c: Command): string {
   const aliases = c.aliases.length ? ` (alias: ${c.aliases.join(', ')})` : '';
-  return [`${c.usage}${aliases}`, `  ${c.summary}`, ...(c.details ? [`  ${c.details}`] : [])].join('\n');
+  return [`${c.usage}${aliases}`, `  ${c.summary}`, ...(c.details ? [`  ${c.details}`] : []), ...optionLines(c)].join('\n');
+}
+
+function optionsHtml(c: Command): string {
+  const flagItems = (flags: Flag[] | undefined) => (flags ?? []).map((f) => `<li><code>${escapeHtml(flagText(f))}</code>: ${proseHtml(f.summary)}</li>`).join('');
+  const subs = (c.subcommands ?? []).map((s) => `<li><code>${escapeHtml(s.usage)}</code>: ${proseHtml(s.summary)}${s.flags?.length ? `<ul>${flagItems(s.flags)}</ul>` : ''}</li>`).join('');
+  return (subs ? `<p>Subcommands:</p><ul>${subs}</ul>` : '') + (c.flags?.length ? `<p>Flags:</p><ul>${flagItems(c.flags)}</ul>` : '');
 }
 
 function commandHelpBundle(c: Command): MimeBundle {
   return {
     'text/plain': commandHelpText(c),
-    'text/html': `<p><code>${escapeHtml(c.usage)}</code>${c.aliases.length ? ` (alias: ${c.aliases.map((a) => `<code>${escapeHtml(a)}</code>`).join(', ')})` : ''}</p><p>${escapeHtml(c.summary)}</p>${c.details ? `<p>${escapeHtml(c.details)}</p>` : ''}`,
-    'application/json': { kind: 'help', command: c.name, aliases: c.aliases, usage: c.usage, summary: c.summary, details: c.details ?? '' },
+    'text/html': `<p><code>${escapeHtml(c.usage)}</code>${c.aliases.length ? ` (alias: ${c.aliases.map((a) => `<code>${escapeHtml(a)}</code>`).join(', ')})` : ''}</p><p>${proseHtml(c.summary)}</p>${c.details ? `<p>${proseHtml(c.details)}</p>` : ''}${optionsHtml(c)}`,
+    'application/json': { kind: 'help', command: c.name, aliases: c.aliases, usage: c.usage, summary: c.summary, details: c.details ?? '', subcommands: c.subcommands ?? [], flags: c.flags ?? [] },
   };
 }
 

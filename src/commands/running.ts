@@ -3,8 +3,10 @@ import type { MimeBundle } from '../../kernel/interpreter';
 import { UserError, usage } from '../errors';
 import type { CommandIn } from '../rpc/delve-client';
 import { defaultLoadConfig } from '../rpc/delve-client';
-import type { DebuggerState } from '../rpc/api';
-import { stopBundle, stopLocation } from '../render/stop';
+import type { DebuggerState, Goroutine } from '../rpc/api';
+import { stopBundle, stopLocation, type StopLocation } from '../render/stop';
+import type { Session } from '../session/session';
+import { isRuntimeInternal, isStandardLibrary } from '../waits/classify';
 import { askDelve } from '../state';
 import type { Command, CommandContext } from './command';
 
@@ -34,13 +36,61 @@ async function runTarget(cx: CommandContext, input: CommandIn): Promise<MimeBund
       'application/json': { kind: 'exited', pid: state.Pid ?? s.pid, exitStatus: state.exitStatus },
     };
   }
-  const stop = stopLocation(state);
-  const bundle = stop ? stopBundle(stop, interrupted ? 'halted by interrupt' : undefined) : { 'text/plain': 'stopped' };
+  const halted = interrupted ? await stopThatMatters(cx, s, state, 'halted by interrupt') : undefined;
+  const stop = halted ?? stopLocation(state);
+  const bundle = stop ? stopBundle(stop, halted?.note) : { 'text/plain': 'stopped' };
   if (interrupted) {
     cx.out.display(bundle);
     throw new UserError('Interrupted', 'the target was halted by the interrupt button', 'the session is intact: look around, or `continue`');
   }
   return bundle;
+}
+
+/** A goroutine of the program's, not one the runtime runs for itself (goroutine 0 is none). */
+function isUserGoroutine(g: Goroutine): boolean {
+  return g.id > 0 && !isRuntimeInternal(g.startLoc?.function?.name ?? '');
+}
+
+/**
+ * A halt stops whichever thread Delve stopped first, often goroutine 0 in runtime.futex: show
+ * the goroutine that matters instead (one at a breakpoint, else the current one if it is in
+ * user code, else the first user goroutine), selected at its innermost user frame, and say so.
+ */
+async function stopThatMatters(cx: CommandContext, s: Session, state: DebuggerState, note: string): Promise<(StopLocation & { note: string }) | undefined> {
+  const stop = stopLocation(state);
+  const atBreakpoint = state.Threads?.find((t) => t.breakPoint && t.goroutineID > 0);
+  if (atBreakpoint) {
+    if (atBreakpoint.goroutineID === stop?.goroutineId) return { ...stop, note };
+    return chooseGoroutine(cx, s, atBreakpoint.goroutineID, note, 'at a breakpoint', stop) ?? (stop && { ...stop, note });
+  }
+  const current = state.currentGoroutine;
+  if (current && isUserGoroutine(current)) return chosen(cx, s, current, note, 'the current goroutine', stop);
+  const page = await s.query.listGoroutines({ Start: 0, Count: 200 }).catch(() => undefined);
+  const first = page?.Goroutines?.filter(isUserGoroutine).sort((a, b) => a.id - b.id)[0];
+  if (!first) return stop && { ...stop, note };
+  return chosen(cx, s, first, note, 'the first goroutine of the program', stop);
+}
+
+async function chooseGoroutine(cx: CommandContext, s: Session, id: number, note: string, why: string, stop: StopLocation | undefined) {
+  const page = await s.query.listGoroutines({ Start: 0, Count: 200 }).catch(() => undefined);
+  const g = page?.Goroutines?.find((x) => x.id === id);
+  return g ? chosen(cx, s, g, note, why, stop) : undefined;
+}
+
+/** Selects goroutine G at its innermost frame in the program's own code, for the cells that follow. */
+async function chosen(cx: CommandContext, s: Session, g: Goroutine, note: string, why: string, stop: StopLocation | undefined): Promise<StopLocation & { note: string }> {
+  const frames = await s.query.stacktrace({ Id: g.id, Depth: 50 }).catch(() => []);
+  const own = frames.findIndex((f) => !!f.function?.name && !isStandardLibrary(f.function.name));
+  const frame = Math.max(0, own);
+  const loc = frames[frame] ?? g.userCurrentLoc ?? g.currentLoc;
+  if (g.id !== stop?.goroutineId) await s.query.command({ name: 'switchGoroutine', goroutineID: g.id }).catch(() => undefined);
+  cx.state.goroutineId = g.id;
+  cx.state.frame = frame;
+  const was = stop && stop.goroutineId !== g.id ? `; the thread Delve stopped was in goroutine ${stop.goroutineId}, ${stop.function}()` : '';
+  return {
+    goroutineId: g.id, threadId: g.threadID, function: loc.function?.name ?? '', file: loc.file, line: loc.line, pc: loc.pc, returnValues: [],
+    note: `${note}: showing goroutine ${g.id} (${why})${frame ? ` at frame ${frame}` : ''}${was}`,
+  };
 }
 
 /** continue, next, step and stepout differ only in name, alias and Delve command. */
@@ -66,8 +116,8 @@ export const runningCommands: Command[] = [
     async run(cx) {
       const s = cx.state.needLive('halt');
       const state = await askDelve('halt', () => s.control.command({ name: 'halt' }));
-      const stop = stopLocation(state);
-      return stop ? stopBundle(stop, 'halted') : { 'text/plain': 'halted' };
+      const stop = await stopThatMatters(cx, s, state, 'halted');
+      return stop ? stopBundle(stop, stop.note) : { 'text/plain': 'halted' };
     },
   },
   {

@@ -7,7 +7,7 @@ import { tableBundle } from '../render/table';
 import { stopBundle, stopLocation } from '../render/stop';
 import { askDelve, type DebugState } from '../state';
 import type { SessionSpec } from '../session/session';
-import type { Command, CommandContext } from './command';
+import type { Command, CommandContext, Flag } from './command';
 
 async function startSession(cx: CommandContext, spec: SessionSpec, anyDelve: boolean): Promise<MimeBundle> {
   const session = await cx.state.start(spec, (m) => cx.out.stream('stderr', m + '\n'), cx.signal, anyDelve);
@@ -59,6 +59,7 @@ function sessionWords(words: string[]): [words: string[], anyDelve: boolean] {
   return [words.filter((w) => w !== '--any-delve'), words.includes('--any-delve')];
 }
 
+const ANY_DELVE_FLAG: Flag = { name: '--any-delve', summary: 'use the Delve found even where it is known to misread this Go release' };
 const ANY_DELVE_HELP = ' `--any-delve` uses the Delve found even where it is known to misread this Go release (the README\'s version policy).';
 
 function parsePid(word: string | undefined, cmd: string, line: string): number {
@@ -70,6 +71,7 @@ export const sessionCommands: Command[] = [
   {
     name: 'debug', aliases: [], group: 'session', completes: 'files',
     usage: 'debug [--any-delve] [DIR|PKG] [-- ARGS]',
+    flags: [ANY_DELVE_FLAG],
     summary: "Build a Go program with -gcflags='all=-N -l' and start it under Delve.",
     details: 'DIR defaults to the notebook\'s directory. The build uses `go` from PATH (or $DELVE_KERNEL_GO). The program\'s output streams into the cell that runs it.' + ANY_DELVE_HELP,
     async run(cx) {
@@ -84,6 +86,7 @@ export const sessionCommands: Command[] = [
   {
     name: 'exec', aliases: [], group: 'session', completes: 'files',
     usage: 'exec [--any-delve] BINARY [-- ARGS]',
+    flags: [ANY_DELVE_FLAG],
     summary: 'Start a built program under Delve.',
     details: ANY_DELVE_HELP.trim(),
     async run(cx) {
@@ -96,6 +99,7 @@ export const sessionCommands: Command[] = [
   {
     name: 'attach', aliases: [], group: 'session', completes: 'nothing',
     usage: 'attach [--any-delve] PID',
+    flags: [ANY_DELVE_FLAG],
     summary: 'Attach to a running process (stops it until `continue`).',
     details: ANY_DELVE_HELP.trim(),
     async run(cx) {
@@ -106,6 +110,7 @@ export const sessionCommands: Command[] = [
   {
     name: 'core', aliases: [], group: 'session', completes: 'files',
     usage: 'core [--any-delve] BINARY COREFILE',
+    flags: [ANY_DELVE_FLAG],
     summary: 'Open a core dump (a read-only session).',
     details: ANY_DELVE_HELP.trim(),
     async run(cx) {
@@ -117,6 +122,7 @@ export const sessionCommands: Command[] = [
   {
     name: 'connect', aliases: [], group: 'session', completes: 'nothing',
     usage: 'connect [--any-delve] HOST:PORT',
+    flags: [ANY_DELVE_FLAG],
     summary: 'Use an already running `dlv --headless --accept-multiclient` server.',
     details: ANY_DELVE_HELP.trim(),
     async run(cx) {
@@ -129,6 +135,7 @@ export const sessionCommands: Command[] = [
   {
     name: 'detach', aliases: [], group: 'session', completes: 'nothing',
     usage: 'detach [--kill]',
+    flags: [{ name: '--kill', aliases: ['-kill'], summary: 'kill the target too' }],
     summary: 'End the session: kill a launched program, let an attached one run on (--kill kills it too).',
     async run(cx) {
       const words = splitWords(cx.args);

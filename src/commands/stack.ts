@@ -54,6 +54,7 @@ export const stackCommands: Command[] = [
   {
     name: 'stack', aliases: ['bt'], group: 'looking', completes: 'nothing',
     usage: 'stack [DEPTH] [-full]',
+    flags: [{ name: '-full', summary: 'each frame\'s arguments and locals' }],
     summary: 'The stack of the current goroutine (or of `goroutine ID stack`).',
     details: 'DEPTH defaults to 50. -full adds each frame\'s arguments and locals.',
     async run(cx) {

@@ -41,7 +41,7 @@ async function snapshot(cx: CommandContext, words: string[]): Promise<MimeBundle
   const capture = taken.capture;
   const replaced = cx.state.captures.put(capture) !== undefined;
   const bundle = snapshotBundle(capture, foldStacks(capture), { replaced, fallbackReason: taken.fallbackReason });
-  progress.done(''); // the progress bar has done its job: the result says the rest
+  progress.done(`stackdiff snapshot ${name}: ${capture.goroutines.length} goroutines captured in ${(capture.durationMs / 1000).toFixed(2)} s`);
   return bundle;
 }
 
@@ -77,8 +77,18 @@ function diff(cx: CommandContext, words: string[]): MimeBundle {
 
 export const stackdiffCommands: Command[] = [
   {
-    name: 'stackdiff', aliases: [], group: 'analyses', completes: 'nothing',
+    name: 'stackdiff', aliases: [], group: 'analyses', completes: 'stack-captures',
     usage: USAGE,
+    subcommands: [
+      { name: 'snapshot', usage: 'stackdiff snapshot NAME [--delve|--memory]', summary: 'capture every goroutine\'s stack under NAME',
+        flags: [{ name: '--delve', summary: 'ask Delve for every stack instead of reading memory' }, { name: '--memory', summary: 'read memory and the function table only (fail rather than ask Delve)' }] },
+      { name: 'list', usage: 'stackdiff list', summary: 'the captures kept' },
+      { name: 'drop', usage: 'stackdiff drop NAME...', summary: 'forget captures', completes: 'stack-captures' },
+    ],
+    flags: [
+      { name: '--by-id', summary: 'match goroutines by id (captures of one process)' },
+      { name: '--by-identity', summary: 'match goroutines by start function and go statement (different processes)' },
+    ],
     summary: 'Capture every goroutine\'s stack under a name; show how two captures differ.',
     details:
       '`stackdiff snapshot NAME` captures every goroutine (id, status, wait reason, start function, go statement, labels, ' +

@@ -3,7 +3,8 @@
 import type { MimeBundle } from '../../kernel/interpreter';
 import type { Findings, GoroutineNode, GraphEdge, GraphNode, ObjectNode, WaitGraph } from '../analyses/waitgraph/types';
 import { shortFile } from '../analyses/waitgraph/graph';
-import { escapeHtml } from './html';
+import { foldFindings, type FindingMember, type FoldedFinding } from '../analyses/waitgraph/fold';
+import { escapeHtml, proseHtml } from './html';
 import { tableBundle, type Column } from './table';
 
 const RED = '#c62828';
@@ -179,45 +180,65 @@ export async function graphSvg(dot: string): Promise<string> {
 
 const findingColumns: Column[] = [
   { name: 'finding', type: 'string' },
+  { name: 'count', type: 'integer' },
   { name: 'confidence', type: 'string' },
   { name: 'goroutines', type: 'string' },
   { name: 'objects', type: 'string' },
   { name: 'evidence', type: 'string' },
 ];
 
-/** One row per deadlock and per leak, with the evidence for each edge. */
-export function findingRows(view: GraphView): Record<string, unknown>[] {
+/** Goroutine ids or objects as a row shows them: the first few, then how many more. */
+function someOf(items: string[], shown: number): string {
+  return items.length <= shown ? items.join(', ') : `${items.slice(0, shown).join(', ')}, … and ${items.length - shown} more`;
+}
+
+interface FindingBlock {
+  row: Record<string, unknown>;
+  /** The text block: a head line, then one line per piece of evidence, never clipped. */
+  lines: string[];
+}
+
+function findingBlocks(view: GraphView): FindingBlock[] {
   const byId = new Map(view.graph.nodes.map((n) => [n.id, n]));
   const name = (id: string): string => {
     const n = byId.get(id);
     if (n?.type !== 'goroutine') return id;
     return `goroutine ${n.goroutine} (${n.startFunction}${n.goStatement ? ' from ' + shortFile(n.goStatement) : ''})`;
   };
-  const rows: Record<string, unknown>[] = [];
-  view.findings.deadlocks.forEach((d, i) => {
-    const evidence = d.edges.map((e) => edgeSentence(e, name)).join('; ');
-    const behind = d.blockedBehind.length ? `; also blocked behind it: ${d.blockedBehind.map((g) => name(`g${g}`)).join(', ')}` : '';
-    rows.push({
-      finding: `deadlock ${i + 1}`, confidence: d.confidence,
-      goroutines: d.goroutines.map((g) => name(`g${g}`)).join(', '), objects: d.objects.join(', '),
-      evidence: evidence + behind,
-    });
+  const started = (m: FindingMember) => `${m.startFunction}${m.goStatement ? ' from ' + shortFile(m.goStatement) : ''}`;
+  let deadlockNumber = 0;
+  return foldFindings(view.graph, view.findings).map((f) => {
+    const folded = f.count > 1;
+    const label = f.kind === 'deadlock' ? `deadlock ${++deadlockNumber}` : 'leak';
+    const finding = folded ? `${label} ×${f.count}` : label;
+    let evidence: string[];
+    if (f.kind === 'deadlock') {
+      const d = view.findings.deadlocks[f.indices[0]];
+      evidence = d.edges.map((e) => edgeSentence(e, name));
+      if (d.blockedBehind.length) evidence.push(`also blocked behind it: ${d.blockedBehind.map((g) => name(`g${g}`)).join(', ')}`);
+    } else {
+      const l = view.findings.leaks[f.indices[0]];
+      // Folded, the reason is said of them all (no one channel's address).
+      evidence = [...view.graph.edges.filter((e) => e.from === `g${l.goroutine}` && e.type === 'waits').map((e) => edgeSentence(e, name)), ...(folded ? [] : [l.reason])];
+    }
+    if (folded) evidence = [...evidence.map((e, i) => (i === 0 ? `e.g. ${e}` : e)), f.reason];
+    const ids = f.goroutines.map(String);
+    const who = folded
+      ? `${f.goroutines.length} goroutines (${f.kind === 'deadlock' ? f.members.map(started).join(', ') : started(f)}): ${someOf(ids, f.examples.length)}`
+      : f.goroutines.map((g) => name(`g${g}`)).join(', ');
+    const objects = folded ? `${f.objects.length} × ${[...new Set(f.members.map((m) => m.objectType))].join(', ')}: ${someOf(f.objects, 3)}` : f.objects.join(', ');
+    const row = { finding: label, count: f.count, confidence: f.confidence, goroutines: who, objects, evidence: evidence.join('; ') };
+    const head = folded
+      ? `${finding} (${f.confidence}): ${f.kind === 'deadlock' ? f.members.map(started).join(', ') : `${started(f)}, ${f.waitReason || 'waiting'} on ${f.objectType}`}`
+      : `${finding} (${f.confidence}): ${who}`;
+    const lines = [head, ...(folded ? [`  goroutines: ${someOf(ids, f.examples.length)}`] : []), `  objects: ${objects}`, ...evidence.map((e) => `  - ${e}`)];
+    return { row, lines };
   });
-  for (const l of view.findings.leaks) {
-    const waits = view.graph.edges.filter((e) => e.from === `g${l.goroutine}` && e.type === 'waits').map((e) => edgeSentence(e, name));
-    rows.push({ finding: 'leak', confidence: l.confidence, goroutines: name(`g${l.goroutine}`), objects: l.object, evidence: [...waits, l.reason].join('; ') });
-  }
-  return rows;
 }
 
-/** The findings as text blocks: every piece of evidence on its own line, never clipped. */
-function findingsText(view: GraphView): string[] {
-  const lines: string[] = [];
-  for (const r of findingRows(view)) {
-    lines.push('', `${r.finding} (${r.confidence}): ${r.goroutines}`, `  objects: ${r.objects}`);
-    for (const e of String(r.evidence).split('; ')) lines.push(`  - ${e}`);
-  }
-  return lines;
+/** One row per finding, those alike folded into one (with a count), with the evidence. */
+export function findingRows(view: GraphView): Record<string, unknown>[] {
+  return findingBlocks(view).map((b) => b.row);
 }
 
 function edgeSentence(e: GraphEdge, name: (id: string) => string): string {
@@ -229,14 +250,15 @@ function edgeSentence(e: GraphEdge, name: (id: string) => string): string {
   }
 }
 
-function summary(view: GraphView): string {
+function summary(view: GraphView, folds: FoldedFinding[]): string {
   const gs = view.graph.nodes.filter((n): n is GoroutineNode => n.type === 'goroutine');
   const blocked = gs.filter((g) => !g.wakesItself).length;
   const d = view.findings.deadlocks.length;
   const l = view.findings.leaks.length;
+  const kinds = folds.filter((f) => f.kind === 'leak').length;
   const parts = [
     `${gs.length} goroutines, ${blocked} blocked on the program's objects`,
-    `${d} deadlock${d === 1 ? '' : 's'}, ${l} leaked goroutine${l === 1 ? '' : 's'}`,
+    `${d} deadlock${d === 1 ? '' : 's'}, ${l} leaked goroutine${l === 1 ? '' : 's'}${kinds > 0 && kinds < l ? ` (${kinds} kind${kinds === 1 ? '' : 's'})` : ''}`,
   ];
   if (view.grouped) parts.push(`drawn grouped: ${view.shown.nodes.length} nodes`);
   if (view.focus !== undefined) parts.push(`around goroutine ${view.focus}`);
@@ -254,6 +276,7 @@ export function graphJson(view: GraphView): Record<string, unknown> {
     edges: view.shown.edges,
     deadlocks: view.findings.deadlocks,
     leaks: view.findings.leaks,
+    findings: foldFindings(view.graph, view.findings),
     grouped: view.grouped,
     ...(view.focus !== undefined ? { focus: view.focus } : {}),
     partial: view.partial,
@@ -264,20 +287,23 @@ export function graphJson(view: GraphView): Record<string, unknown> {
 export async function graphBundle(view: GraphView): Promise<MimeBundle> {
   const dot = graphDot(view);
   const svg = await graphSvg(dot);
-  const table = tableBundle({ columns: findingColumns, rows: findingRows(view), title: 'Findings' });
-  const head = summary(view);
+  const blocks = findingBlocks(view);
+  const json = graphJson(view);
+  const head = summary(view, json.findings as FoldedFinding[]);
+  const none = 'no deadlock or leak found';
+  const table = blocks.length ? String(tableBundle({ columns: findingColumns, rows: blocks.map((b) => b.row), title: 'Findings' })['text/html']) : `<p>${none}</p>`;
   const notes = view.notes.map((n) => `note: ${n}`);
   return {
-    'text/plain': [head, ...findingsText(view), ...notes].join('\n'),
+    'text/plain': [head, ...(blocks.length ? blocks.flatMap((b) => ['', ...b.lines]) : [none]), ...notes].join('\n'),
     'text/html': [
       `<p>${escapeHtml(head)}</p>`,
       `<div class="delve-graph" style="max-width:100%;overflow:auto">${svg}</div>`,
       `<p style="font-size:smaller">${escapeHtml(LEGEND)}</p>`,
-      String(table['text/html']),
-      ...notes.map((n) => `<p>${escapeHtml(n)}</p>`),
+      table,
+      ...notes.map((n) => `<p>${proseHtml(n)}</p>`),
     ].join('\n'),
     'image/svg+xml': svg,
     'text/vnd.graphviz': dot,
-    'application/json': graphJson(view),
+    'application/json': json,
   };
 }

@@ -5,7 +5,7 @@ import type { MimeBundle } from '../../kernel/interpreter';
 import type { Capture, CapturedFrame, CaptureProgress } from '../capture/capture';
 import { estimatedBytes, frameCount } from '../capture/capture';
 import { sameFrame, type DiffGroup, type StackDiff, type StackGroup } from '../analyses/stackdiff';
-import { escapeHtml } from './html';
+import { escapeHtml, proseHtml } from './html';
 import { dataResource, tableHtml, tableText, type Column } from './table';
 
 /** Side-by-side diffs shown in HTML (the table and JSON have every group). */
@@ -64,10 +64,13 @@ function methodText(c: Capture): string {
 
 export function progressBundle(name: string, p: CaptureProgress): MimeBundle {
   const what = p.phase === 'goroutines' ? 'listing goroutines' : 'capturing stacks';
-  const text = `stackdiff snapshot ${name}: ${what} ${count(p.done)} of ${count(p.total)}`;
+  // Never "0 of 0": before the first count, or while the total is unknown, no figure that is not one.
+  const figures = p.total > 0 ? ` ${count(p.done)} of ${count(p.total)}` : p.done > 0 ? ` ${count(p.done)}` : '';
+  const text = `stackdiff snapshot ${name}: ${what}${figures}…`;
+  const bar = p.total > 0 ? `<progress value="${p.done}" max="${p.total}"></progress>` : '<progress></progress>';
   return {
     'text/plain': text,
-    'text/html': `<p>${escapeHtml(text)} <progress value="${p.done}" max="${Math.max(p.total, 1)}"></progress></p>`,
+    'text/html': `<p>${escapeHtml(text)} ${bar}</p>`,
   };
 }
 
@@ -115,7 +118,7 @@ export function snapshotBundle(c: Capture, groups: StackGroup[], notes: Snapshot
   const table = { columns: foldedColumns, rows, title: `${plural(groups.length, 'distinct stack')}:` };
   return {
     'text/plain': `${lines.join('\n')}\n${tableText(table)}`,
-    'text/html': lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('') + tableHtml(table),
+    'text/html': lines.map((l) => `<p>${proseHtml(l)}</p>`).join('') + tableHtml(table),
     'application/vnd.dataresource+json': dataResource(table),
     'application/json': {
       kind: 'stackdiff.snapshot',
@@ -247,7 +250,7 @@ export function stackdiffBundle(d: StackDiff): MimeBundle {
   const data = dataResource({ columns: diffDataColumns, rows: rows.map((r) => ({ ...r, status: r.status.replace(/ \(.*\)$/, '') })) });
   const shown = d.groups.filter((g) => g.change !== 'unchanged');
   const html = [
-    `<p>${escapeHtml(summary)}</p>`,
+    `<p>${proseHtml(summary)}</p>`,
     tableHtml(table),
     ...shown.slice(0, HTML_GROUPS).map((g) => groupHtml(d, g)),
     shown.length > HTML_GROUPS ? `<p>… ${count(shown.length - HTML_GROUPS)} more rows: all are in the table and the JSON output</p>` : '',

@@ -68,6 +68,9 @@ export interface Breakpoint {
   hitCount: Record<string, number>;
   totalHitCount: number;
   disabled?: boolean;
+  /** Set on a watchpoint (`watch`): the expression watched and how (WatchType bits). */
+  WatchExpr?: string;
+  WatchType?: number;
 }
 
 export interface Goroutine {
@@ -107,6 +110,8 @@ export interface DebuggerState {
   exited?: boolean;
   exitStatus?: number;
   When?: string;
+  /** Watchpoints on stack variables whose frame ended during the run: Delve cleared them. */
+  WatchOutOfScope?: Breakpoint[] | null;
 }
 
 export interface Stackframe extends Location {
@@ -146,4 +151,66 @@ export interface VersionInfo {
   TargetGoVersion?: string;
   MinSupportedVersionOfGo?: string;
   MaxSupportedVersionOfGo?: string;
+}
+
+/** api.GoroutineField: which field of a goroutine a ListGoroutines filter or grouping reads. */
+export const GoroutineField = {
+  None: 0,
+  CurrentLoc: 1,
+  UserLoc: 2,
+  GoLoc: 3,
+  StartLoc: 4,
+  Label: 5,
+  Running: 6,
+  User: 7,
+  /** Only in Filters: the goroutines waiting on the channel Arg evaluates to (in EvalScope). */
+  WaitingOnChannel: 8,
+} as const;
+export type GoroutineFieldValue = (typeof GoroutineField)[keyof typeof GoroutineField];
+
+/** api.ListGoroutinesFilter: Arg is a substring of `file:line in function`, a label `key[=value]` or a channel expression. */
+export interface ListGoroutinesFilter {
+  Kind: GoroutineFieldValue;
+  Negated: boolean;
+  Arg: string;
+}
+
+/** api.GoroutineGroup: its members are Goroutines[Offset, Offset+Count) of the same answer; Total counts them all. */
+export interface GoroutineGroup {
+  Name: string;
+  Offset: number;
+  Count: number;
+  Total: number;
+}
+
+/** api.GoroutineGroupingOptions (embedded in ListGoroutinesIn: its fields sit at the top level). */
+export interface GoroutineGroupingOptions {
+  GroupBy: GoroutineFieldValue;
+  GroupByKey: string;
+  MaxGroupMembers: number;
+  /** 0: no limit. */
+  MaxGroups: number;
+}
+
+/** api.WatchType bits: what a watchpoint stops on. */
+export const WatchType = { Read: 1, Write: 2 } as const;
+
+/** api.DumpState: how far DumpStart's core dump has got (DumpWait). */
+export interface DumpState {
+  Dumping: boolean;
+  AllDone: boolean;
+  ThreadsDone: number;
+  ThreadsTotal: number;
+  MemDone: number;
+  MemTotal: number;
+  Err: string;
+}
+
+/** api.TypeInfo (Delve 1.27's TypeInfo call, for `whatis TYPE`). */
+export interface TypeInfo {
+  Kind: number;
+  Size: number;
+  RealType: string;
+  Fields: { Name: string; Type: string }[] | null;
+  Methods: { Name: string }[] | null;
 }

@@ -1,9 +1,10 @@
 // Typed calls of Delve's rpc2 server, one In/Out pair each (service/rpc2/server.go).
-import { JsonRpcConnection } from './json-rpc';
+import { DelveConnection } from './json-rpc';
 import type {
   Breakpoint, DebuggerState, EvalScope, Goroutine, LoadConfig, Location, Register,
   Stackframe, Thread, Variable, VersionInfo,
 } from './api';
+import type { GoroutineGroup, GoroutineGroupingOptions, ListGoroutinesFilter } from './api';
 
 export interface ListGoroutinesIn { Start: number; Count: number }
 export interface ListGoroutinesOut { Goroutines: Goroutine[]; Nextg: number }
@@ -40,13 +41,13 @@ export const defaultLoadConfig: LoadConfig = {
 };
 
 export class DelveClient {
-  constructor(readonly rpc: JsonRpcConnection) {}
+  constructor(readonly rpc: DelveConnection) {}
 
+  /** A client whose connection is made anew when a call times out (DelveConnection). */
   static async connect(host: string, port: number): Promise<DelveClient> {
-    const client = new DelveClient(await JsonRpcConnection.connect(host, port));
-    // A server started without --api-version=2 speaks v1 and accepts v2-shaped calls silently.
-    await client.rpc.call('SetApiVersion', { APIVersion: 2 });
-    return client;
+    // A server started without --api-version=2 speaks v1 and accepts v2-shaped calls silently:
+    // each new connection says which it speaks.
+    return new DelveClient(await DelveConnection.connect(host, port, (conn, timeoutMs) => conn.call('SetApiVersion', { APIVersion: 2 }, timeoutMs)));
   }
 
   close(): void {
@@ -76,6 +77,60 @@ export class DelveClient {
       const more = page.Nextg >= 0 && (page.Goroutines?.length ?? 0) > 0;
       opts.onPage?.(goroutines.length, more);
       if (!more) return { goroutines, partial: false };
+      start = page.Nextg;
+    }
+  }
+  listGoroutinesWith(input: ListGoroutinesWithIn): Promise<ListGoroutinesWithOut> {
+    return this.rpc.call('ListGoroutines', input, 120_000);
+  }
+  /**
+   * The goroutines FILTERS let through, a page at a time (Delve filters and groups each page:
+   * a channel filter pages through the channel's waiters). With GROUP, the pages' groups merged
+   * by name (sorted as Delve sorts them): totals added, the first MAXMEMBERS members kept.
+   * Stops early (partial) when SIGNAL aborts.
+   */
+  async listAllGoroutinesWith(opts: {
+    filters: ListGoroutinesFilter[];
+    group?: { by: GoroutineGroupingOptions['GroupBy']; key?: string; maxMembers: number };
+    scope?: EvalScope;
+    signal?: AbortSignal;
+    onPage?(listed: number, more: boolean): void;
+  }): Promise<GoroutinesWith> {
+    const goroutines: Goroutine[] = [];
+    const groups = new Map<string, MergedGoroutineGroup>();
+    let tooManyGroups = false;
+    let listed = 0;
+    const done = (partial: boolean): GoroutinesWith => ({
+      goroutines,
+      groups: opts.group ? [...groups.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) : undefined,
+      tooManyGroups,
+      partial,
+    });
+    for (let start = 0; ; ) {
+      if (opts.signal?.aborted) return done(true);
+      const page = await this.listGoroutinesWith({
+        Start: start, Count: GOROUTINE_PAGE, Filters: opts.filters, EvalScope: opts.scope,
+        // A page holds at most GOROUTINE_PAGE groups: none is dropped, so merged totals are whole.
+        ...(opts.group ? { GroupBy: opts.group.by, GroupByKey: opts.group.key ?? '', MaxGroupMembers: Math.min(opts.group.maxMembers, GOROUTINE_PAGE), MaxGroups: GOROUTINE_PAGE } : {}),
+      });
+      const gs = page.Goroutines ?? [];
+      if (opts.group) {
+        tooManyGroups ||= !!page.TooManyGroups;
+        for (const g of page.Groups ?? []) {
+          let merged = groups.get(g.Name);
+          if (!merged) groups.set(g.Name, (merged = { name: g.Name, total: 0, members: [] }));
+          merged.total += g.Total;
+          listed += g.Total;
+          for (const member of gs.slice(g.Offset, g.Offset + g.Count)) if (merged.members.length < opts.group.maxMembers) merged.members.push(member);
+        }
+      } else {
+        goroutines.push(...gs);
+        listed = goroutines.length;
+      }
+      // A filtered page may be empty while more follow; Nextg only ever moves on.
+      const more = page.Nextg >= 0 && page.Nextg > start;
+      opts.onPage?.(listed, more);
+      if (!more) return done(false);
       start = page.Nextg;
     }
   }
@@ -137,4 +192,23 @@ export class DelveClient {
   async restart(): Promise<void> {
     await this.rpc.call('Restart', { Position: '', ResetArgs: false, NewArgs: [], Rerecord: false, Rebuild: false }, 60_000);
   }
+}
+
+/** ListGoroutinesIn with rpc2's Filters, grouping options (embedded: top-level fields) and the scope a channel filter is evaluated in. */
+export interface ListGoroutinesWithIn extends ListGoroutinesIn, Partial<GoroutineGroupingOptions> {
+  Filters?: ListGoroutinesFilter[];
+  EvalScope?: EvalScope;
+}
+export interface ListGoroutinesWithOut extends ListGoroutinesOut {
+  Groups?: GoroutineGroup[] | null;
+  TooManyGroups?: boolean;
+}
+/** A group over every page: its name (Delve's), how many goroutines it has, the first few of them. */
+export interface MergedGoroutineGroup { name: string; total: number; members: Goroutine[] }
+export interface GoroutinesWith {
+  /** Ungrouped: the goroutines let through. Grouped: empty (the members are in groups). */
+  goroutines: Goroutine[];
+  groups?: MergedGoroutineGroup[];
+  tooManyGroups: boolean;
+  partial: boolean;
 }

@@ -17,6 +17,23 @@ export class RpcTransportError extends Error {
   }
 }
 
+/**
+ * A call Delve did not answer in time. `reconnected` tells whether a new connection to the
+ * same server was answered afterwards (undefined: not tried yet, on a bare connection).
+ */
+export class RpcTimeoutError extends RpcTransportError {
+  constructor(method: string, message: string, readonly reconnected?: boolean) {
+    super(method, message);
+    this.name = 'RpcTimeoutError';
+  }
+}
+
+/** How long a call may wait for its answer unless it says otherwise: $DELVE_KERNEL_RPC_TIMEOUT_MS, else 30 s. */
+export const RPC_TIMEOUT_MS = (() => {
+  const ms = Number(process.env.DELVE_KERNEL_RPC_TIMEOUT_MS);
+  return Number.isFinite(ms) && ms > 0 ? ms : 30_000;
+})();
+
 interface Pending {
   method: string;
   timeoutMs: number;
@@ -71,7 +88,7 @@ export class JsonRpcConnection {
   }
 
   /** Calls METHOD (without the RPCServer. prefix). timeoutMs 0 waits for ever (continue). */
-  call<T>(method: string, params: object, timeoutMs = 30_000): Promise<T> {
+  call<T>(method: string, params: object, timeoutMs = RPC_TIMEOUT_MS): Promise<T> {
     if (this.closedReason !== undefined) {
       return Promise.reject(new RpcTransportError(method, `Delve connection is closed (${this.closedReason})`));
     }
@@ -106,7 +123,7 @@ export class JsonRpcConnection {
     if (pending.timeoutMs <= 0) return;
     this.timer = setTimeout(() => {
       this.pending.delete(id);
-      pending.reject(new RpcTransportError(pending.method, `Delve did not answer ${pending.method} within ${pending.timeoutMs / 1000} s`));
+      pending.reject(new RpcTimeoutError(pending.method, `Delve did not answer ${pending.method} within ${seconds(pending.timeoutMs)} s`));
       this.armTimer();
     }, pending.timeoutMs);
   }
@@ -114,6 +131,22 @@ export class JsonRpcConnection {
   close(): void {
     this.socket.destroy();
     this.fail('closed by the kernel');
+  }
+
+  /**
+   * Gives the connection up after CAUSE (a call that timed out): the calls queued behind it
+   * fail with it, and a late answer can no longer arrive. Close listeners are not told:
+   * the server is not gone.
+   */
+  abandon(cause: RpcTimeoutError): void {
+    if (this.closedReason !== undefined) return;
+    this.closedReason = `given up after: ${cause.message}`;
+    if (this.timer) clearTimeout(this.timer);
+    this.socket.destroy();
+    for (const [, pending] of this.pending) {
+      pending.reject(new RpcTimeoutError(pending.method, `${cause.message} (${pending.method} waited behind it)`));
+    }
+    this.pending.clear();
   }
 
   private receive(chunk: string): void {
@@ -154,6 +187,142 @@ export class JsonRpcConnection {
     this.pending.clear();
     for (const listener of this.closeListeners) listener(reason);
   }
+}
+
+/**
+ * Delve's connection for a session: one JsonRpcConnection at a time to the same server.
+ *
+ * Delve answers a connection's calls in order, so a call it does not answer (its process was
+ * stopped, it is stuck, or it could not decode the request) holds every later call on that
+ * connection, and any late answer is to a call already given up on. So a call that times out
+ * ends its connection and a new one is made to the same address at once: its error says
+ * whether Delve answered the new one ("...; reconnected"), or that Delve is not answering and
+ * why, if the kernel can tell. A call made while no connection is up tries again first.
+ */
+export class DelveConnection {
+  private current: JsonRpcConnection | undefined;
+  private reconnecting: Promise<boolean> | undefined;
+  /** Why the last reconnect failed: not answered within seconds, or refused with a message. */
+  private lastFailure: { silentFor: string } | { error: string } = { silentFor: '' };
+  private closedByKernel = false;
+  private readonly closeListeners: ((reason: string) => void)[] = [];
+  /** False for a server that takes one client (no --accept-multiclient): there is no reconnecting. */
+  reconnectable = true;
+  /** What the kernel can tell of why Delve does not answer (e.g. "its process is stopped"). */
+  explain: (() => string | undefined) | undefined;
+
+  private constructor(
+    readonly host: string,
+    readonly port: number,
+    private readonly prefix: string,
+    /** Run on each new connection before it is used (SetApiVersion), within timeoutMs. */
+    private readonly setup: (conn: JsonRpcConnection, timeoutMs: number) => Promise<unknown>,
+  ) {}
+
+  static async connect(host: string, port: number, setup: (conn: JsonRpcConnection, timeoutMs: number) => Promise<unknown>, prefix = 'RPCServer.', timeoutMs = 10_000): Promise<DelveConnection> {
+    const self = new DelveConnection(host, port, prefix, setup);
+    const conn = await JsonRpcConnection.connect(host, port, prefix, timeoutMs);
+    try {
+      await setup(conn, RPC_TIMEOUT_MS);
+    } catch (err) {
+      conn.close();
+      throw err;
+    }
+    self.use(conn);
+    return self;
+  }
+
+  /** Closed by the kernel, or by the server (not while reconnecting). */
+  get closed(): boolean {
+    return this.closedByKernel || (this.current?.closed ?? false);
+  }
+
+  /** Called when the server closes the connection in use (not one the kernel gave up on). */
+  onClose(listener: (reason: string) => void): void {
+    this.closeListeners.push(listener);
+  }
+
+  /** Calls METHOD (without the RPCServer. prefix). timeoutMs 0 waits for ever (continue). */
+  async call<T>(method: string, params: object, timeoutMs = RPC_TIMEOUT_MS): Promise<T> {
+    // Nothing awaited before the call when a connection is up: calls made in one tick still
+    // go out in one write.
+    let conn = this.current;
+    if (!conn) {
+      if (this.closedByKernel) throw new RpcTransportError(method, 'Delve connection is closed (closed by the kernel)');
+      if (!(await this.reconnect())) {
+        const f = this.lastFailure;
+        throw new RpcTimeoutError(method, this.withWhy('silentFor' in f
+          ? `Delve is not answering: a new connection for ${method} was not answered within ${f.silentFor} s`
+          : `Delve is not answering: a new connection for ${method} failed (${f.error})`), false);
+      }
+      conn = this.current!;
+    }
+    try {
+      return await conn.call<T>(method, params, timeoutMs);
+    } catch (err) {
+      if (!(err instanceof RpcTimeoutError) || err.reconnected !== undefined) throw err;
+      if (!this.reconnectable) {
+        throw new RpcTimeoutError(method, this.withWhy(`${err.message}; this server takes one client (no --accept-multiclient), so the kernel cannot reconnect, and later calls wait behind this one`), false);
+      }
+      if (this.current === conn) {
+        this.current = undefined;
+        conn.abandon(err);
+      }
+      const ok = await this.reconnect();
+      const f = this.lastFailure;
+      throw new RpcTimeoutError(err.method, ok ? `${err.message}; reconnected`
+        : this.withWhy('silentFor' in f ? `${err.message}, nor a new connection within ${f.silentFor} s` : `${err.message}, and a new connection failed (${f.error})`), ok);
+    }
+  }
+
+  close(): void {
+    this.closedByKernel = true;
+    const conn = this.current;
+    this.current = undefined;
+    conn?.close();
+  }
+
+  private use(conn: JsonRpcConnection): void {
+    this.current = conn;
+    conn.onClose((reason) => {
+      if (this.current !== conn || this.closedByKernel) return;
+      for (const listener of this.closeListeners) listener(reason);
+    });
+  }
+
+  /** A new connection to the same server, answered within a timeout; one attempt at a time. */
+  private reconnect(): Promise<boolean> {
+    this.reconnecting ??= (async () => {
+      const waitMs = Math.min(RPC_TIMEOUT_MS, 10_000);
+      let conn: JsonRpcConnection | undefined;
+      try {
+        conn = await JsonRpcConnection.connect(this.host, this.port, this.prefix, waitMs);
+        await this.setup(conn, waitMs);
+      } catch (err) {
+        conn?.close();
+        this.lastFailure = err instanceof RpcTimeoutError ? { silentFor: seconds(waitMs) } : { error: (err as Error).message };
+        return false;
+      } finally {
+        this.reconnecting = undefined;
+      }
+      if (this.closedByKernel) {
+        conn.close();
+        return false;
+      }
+      this.use(conn);
+      return true;
+    })();
+    return this.reconnecting;
+  }
+
+  private withWhy(message: string): string {
+    const why = this.explain?.();
+    return why ? `${message}; ${why}` : message;
+  }
+}
+
+function seconds(ms: number): string {
+  return String(Math.round(ms / 100) / 10);
 }
 
 /**

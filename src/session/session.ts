@@ -54,6 +54,10 @@ export class Session {
     query.rpc.onClose((reason) => {
       if (!this.closing) this.lostReason ??= `the connection to Delve closed (${reason})`;
     });
+    // A call that times out reconnects (DelveConnection); when Delve answers no new connection
+    // either, the error says what its process is doing.
+    const dlvPid = dlv?.proc.pid;
+    if (dlvPid) query.rpc.explain = control.rpc.explain = () => delveProcessState(dlvPid);
     this.watchTarget();
     dlv?.exited.then((how) => {
       if (this.closing) return;
@@ -175,6 +179,7 @@ export class Session {
       control = await DelveClient.connect(host, port);
     } catch {
       control = query; // a server without --accept-multiclient takes one client
+      query.rpc.reconnectable = false; // dropping its one connection would end its session
     }
     const version = await query.getVersion();
     // ProcessPid waits for a running target to stop: ask only of a stopped one (a server
@@ -314,6 +319,23 @@ export class Session {
     } catch {
       /* already gone */
     }
+  }
+}
+
+/** What Delve's process is doing, from /proc: why it may not answer. */
+export function delveProcessState(pid: number): string {
+  let state: string | undefined;
+  try {
+    state = /\) (\S) /.exec(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1];
+  } catch {
+    return `Delve's process ${pid} is gone`;
+  }
+  switch (state) {
+    case 'T': return `Delve's process ${pid} is stopped (SIGSTOP, or Ctrl-Z); \`kill -CONT ${pid}\` resumes it`;
+    case 't': return `Delve's process ${pid} is stopped by a debugger tracing it`;
+    case 'D': return `Delve's process ${pid} is waiting in the kernel (uninterruptible, state D)`;
+    case 'Z': case 'X': return `Delve's process ${pid} has exited`;
+    default: return `Delve's process ${pid} runs but does not answer (busy or stuck)`;
   }
 }
 

@@ -108,7 +108,7 @@ export async function captureWaits(client: DelveClient, stacks: StackCapture, op
     const types = new TypeReach(client);
     const scanned = await callAll(jobs, (j) => readFrameReferences(client, j.g, j.frame, wanted, types), {
       signal,
-      progress: (n) => say(`reading frames for references: ${n} of ${jobs.length}`),
+      progress: (n) => say(jobs.length > 0 ? `reading frames for references: ${n} of ${jobs.length}` : 'reading frames for references'),
     });
     if (scanned.partial) capture.partial = true;
     const unscanned = new Set<number>();

@@ -5,6 +5,7 @@
 // that reaches the mutex and is not waiting for it is its likely holder.
 import type { WaitingGoroutine, FrameReference, WaitCapture, WaitedObject } from '../../waits/types';
 import { chanElem } from '../../waits/reach';
+import { paths } from '../../render/paths';
 import type { GoroutineNode, GraphEdge, ObjectNode, WaitGraph } from './types';
 
 export function goroutineNodeId(id: number): string {
@@ -111,7 +112,8 @@ function goroutineNode(g: WaitingGoroutine): GoroutineNode {
   };
 }
 
+/** FILE (or FILE:LINE) module-relative (see render/paths); where no go.mod says, its last two parts. */
 export function shortFile(file: string): string {
-  const parts = file.split('/');
-  return parts.slice(-2).join('/');
+  const short = paths.shortFileLine(file);
+  return short !== file || !file.startsWith('/') ? short : file.split('/').slice(-2).join('/');
 }
