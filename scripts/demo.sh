@@ -30,3 +30,5 @@ for cell in nb["cells"]:
     print()
 PY
 echo "demo: executed notebook written to build/demo.ipynb"
+echo "demo: the kernel \"Go (Delve)\" is installed for your Jupyter (delve-kernel install --user);"
+echo "      open the notebook with: jupyter notebook notebooks/demo.ipynb   (or: node bin/delve-kernel.js console)"

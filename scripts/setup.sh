@@ -37,7 +37,8 @@ fi
 # Root installs directly; anyone else through sudo.
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 if [ ${#need_apt[@]} -gt 0 ]; then
-  echo "setup: installing ${need_apt[*]}"
+  # Said before it happens: this changes the system (Debian packages, from its own apt sources).
+  echo "setup: installing Debian packages with apt-get (the kernel needs gdb for gcore, gcc for memwatch's helper, Jupyter to run in; the tests also use Debian's old Go and Delve, ipykernel and jupyter-console): ${need_apt[*]}"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi

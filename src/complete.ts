@@ -47,10 +47,14 @@ export async function complete(state: DebugState, code: string, cursor: number):
   if (nested) return reply(allNames().filter((n) => n.startsWith(token)));
   const sub = command.subcommands?.find((c) => c.name === words[1]);
   const flags = flagNames(words.length > 2 && sub ? sub.flags : command.flags);
-  if (words.length === 2 && command.subcommands) return reply([...command.subcommands.map((c) => c.name), ...flags].filter((n) => n.startsWith(token)));
   if (token.startsWith('-')) return reply(flags.filter((n) => n.startsWith(token)));
   const flag = valueFlag(words.length > 2 && sub ? sub.flags : command.flags, words[words.length - 2]);
-  return matchesFor(flag ? flag.completes ?? 'nothing' : words.length > 2 && sub ? sub.completes ?? 'nothing' : command.completes, state, token, before, cursor, reply);
+  const kind = flag ? flag.completes ?? 'nothing' : words.length > 2 && sub ? sub.completes ?? 'nothing' : command.completes;
+  const matches = await matchesFor(kind, state, token, before, cursor, reply);
+  if (words.length !== 2 || !command.subcommands) return matches;
+  // The word after the command: a subcommand, or what the command itself takes (`stackdiff A B`).
+  const subs = command.subcommands.map((c) => c.name).filter((n) => n.startsWith(token));
+  return { ...matches, matches: [...new Set([...subs, ...matches.matches])].sort(), cursorStart: matches.matches.length ? matches.cursorStart : start };
 }
 
 function flagNames(flags: Flag[] | undefined): string[] {

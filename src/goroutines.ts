@@ -61,3 +61,8 @@ export function goroutineRow(g: Goroutine, names: RuntimeNames, start?: string):
 export function isGoroutine(g: Goroutine, names: RuntimeNames): boolean {
   return !!g.unreadable || isLiveStatus(names, g.status);
 }
+
+/** pprof labels as a table shows them: `key=value, …`, by key. */
+export function labelsText(labels: Record<string, string> | null | undefined): string {
+  return Object.keys(labels ?? {}).sort().map((k) => `${k}=${labels![k]}`).join(', ');
+}

@@ -16,6 +16,13 @@ export class DebugState {
   memSnapshots = new Map<string, MemSnapshot>(); // memwatch snapshots by name, for `memwatch diff`
   /** stackdiff's captures: they outlive sessions (a core's against a live run's). */
   readonly captures = new CaptureStore();
+  /**
+   * `display -a`: expressions shown after every stop, numbered from 0 as in Delve's terminal
+   * (a deleted one leaves a hole: null). They outlive sessions, as Delve's do restarts.
+   */
+  readonly displays: ({ expr: string; format: string } | null)[] = [];
+  /** `watch`: per watchpoint id, what it watches and the value last seen (for old -> new at a stop). */
+  readonly watchpoints = new Map<number, { session: Session; expr: string; type: string; address: number; value: string }>();
 
   constructor(readonly cwd: string, readonly output: OutputSink) {}
 

@@ -26,6 +26,10 @@ async function runTarget(cx: CommandContext, input: CommandIn): Promise<MimeBund
   let state: DebuggerState;
   try {
     state = await s.whileRunning(() => askDelve(cx.word, () => s.query.command({ ReturnInfoLoadConfig: defaultLoadConfig, ...input })));
+  } catch (err) {
+    const why = err instanceof UserError && err.ename === 'TargetLost' ? await s.lossExplained() : undefined;
+    if (why) throw new UserError('TargetLost', `\`${cx.word}\`: ${why}; the session is over`, 'start a new one (`exec`, `debug`, `attach`, `core` or `connect`); `status` shows what happened');
+    throw err;
   } finally {
     cx.signal.removeEventListener('abort', onAbort);
   }

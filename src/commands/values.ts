@@ -2,13 +2,14 @@
 import type { MimeBundle } from '../../kernel/interpreter';
 import { splitWords } from '../cell';
 import { UserError, usage } from '../errors';
-import { Kind, type Variable } from '../rpc/api';
+import { Kind, type LoadConfig, type TypeInfo, type Variable } from '../rpc/api';
 import { defaultLoadConfig } from '../rpc/delve-client';
-import { hex } from '../render/html';
+import { escapeHtml, hex } from '../render/html';
 import { tableBundle } from '../render/table';
 import { formatValue, valueBundle, valueSummary } from '../render/value';
 import { askDelve } from '../state';
 import type { Command, CommandContext } from './command';
+import { formatVariable, GO_VERBS, parseGoFormat, type GoFormat } from './print-format';
 
 function variablesBundle(kind: string, vars: Variable[], filter?: string): MimeBundle {
   const re = filter ? safeRegExp(filter) : undefined;
@@ -58,23 +59,157 @@ function hexdump(base: number, bytes: Buffer): { address: string; hex: string; a
   return rows;
 }
 
+/** Delve's terminal's ShortLoadConfig (whatis, display): enough to name the types. */
+export const SHORT_LOAD_CONFIG: LoadConfig = { FollowPointers: false, MaxVariableRecurse: 0, MaxStringLen: 64, MaxArrayValues: 0, MaxStructFields: 3 };
+
+/** api.VariableCPURegister */
+const CPU_REGISTER = 128;
+
+/** reflect.Kind's names, as Delve's terminal writes them. */
+const KIND_NAMES = ['invalid', 'bool', 'int', 'int8', 'int16', 'int32', 'int64', 'uint', 'uint8', 'uint16', 'uint32', 'uint64', 'uintptr',
+  'float32', 'float64', 'complex64', 'complex128', 'array', 'chan', 'func', 'interface', 'map', 'ptr', 'slice', 'string', 'struct', 'unsafe.Pointer'];
+
+/** `%x EXPR` -> the format and the expression (print, display -a); a bad format is a usage error. */
+export function formatAndExpr(args: string, command: string, usageLine: string, example: string): { format?: GoFormat; expr: string } {
+  if (!args) throw usage(command, usageLine, `what? ${example}`);
+  if (!args.startsWith('%')) return { expr: args };
+  const m = /^(\S+)\s*([\s\S]*)$/.exec(args)!;
+  const format = parseGoFormat(m[1]);
+  if (typeof format === 'string') throw usage(command, usageLine, `\`${m[1]}\` is not a format Delve's print takes (${format}); use one Go verb: %x, %X, %o, %b, %d, %c, %q, %U, %e, %f, %g, %s, %t or %v, e.g. \`${command === 'display' ? 'display -a' : command} %x ledger.count\``);
+  if (!m[2]) throw usage(command, usageLine, `a format and then what? ${example}`);
+  return { format, expr: m[2] };
+}
+
+/**
+ * `VAR = EXPR` split at its assignment: the first `=` outside quotes that is not part of
+ * `==`, `!=`, `<=` or `>=` (Delve's terminal finds it the same way, through Go's parser).
+ */
+export function splitAssignment(args: string): { symbol: string; value: string } | string {
+  let quote: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const c = args[i];
+    if (quote) {
+      if (c === '\\' && quote !== '`') i++;
+      else if (c === quote) quote = undefined;
+      continue;
+    }
+    if (c === '"' || c === "'" || c === '`') quote = c;
+    else if (c === '=') {
+      if (args[i + 1] === '=') {
+        i++;
+        continue;
+      }
+      const before = args[i - 1];
+      if (before && '!<>'.includes(before)) continue;
+      if (before && ':+-*/%&|^'.includes(before)) return `\`${before}=\` is not taken: write the whole value, \`set x = x + 1\``;
+      const symbol = args.slice(0, i).trim();
+      const value = args.slice(i + 1).trim();
+      if (!symbol) return 'set what? the variable goes before `=`';
+      if (!value) return `set ${symbol} to what? the value goes after \`=\``;
+      return { symbol, value };
+    }
+  }
+  return args ? `no \`=\` in \`${args.length > 60 ? args.slice(0, 60) + '…' : args}\`` : 'set what?';
+}
+
+/** Delve's not-found error, with package variables of that name suggested (stopped in the runtime, `print queryCache`). */
+async function explainNotFound(cx: CommandContext, err: unknown): Promise<never> {
+  if (!(err instanceof UserError)) throw err;
+  const m = /could not find symbol value for ([A-Za-z_][\w]*)/.exec(err.message);
+  if (!m) throw err;
+  const s = cx.state.session;
+  const name = m[1];
+  const found = s ? await s.query.listPackageVars({ Filter: `^(.*\\.)?${name}$`, Cfg: NAMES_ONLY }).catch(() => []) : [];
+  const names = [...new Set(found.map((v) => v.name).filter((n) => n.endsWith(`.${name}`)))].sort();
+  const where = '`locals`, `args` and `vars RE` list the names in scope; `up`/`frame N` move to a caller';
+  if (names.length === 1) throw new UserError(err.ename, err.message, `did you mean \`${names[0]}\`? (a package variable: outside its package it needs the package name; ${where})`);
+  if (names.length > 1) throw new UserError(err.ename, err.message, `package variables of that name: ${names.slice(0, 8).map((n) => `\`${n}\``).join(', ')}${names.length > 8 ? `, and ${names.length - 8} more` : ''}; name one with its package (${where})`);
+  throw new UserError(err.ename, err.message, where);
+}
+
+/** A load config that loads nothing but names and types. */
+const NAMES_ONLY: LoadConfig = { FollowPointers: false, MaxVariableRecurse: 0, MaxStringLen: 0, MaxArrayValues: 0, MaxStructFields: 0 };
+
+function typeInfoBundle(name: string, info: TypeInfo): MimeBundle {
+  const kind = KIND_NAMES[info.Kind] ?? String(info.Kind);
+  const head = [`${kind} type, size: ${info.Size} bytes`, ...(info.RealType ? [`Real type: ${info.RealType}`] : [])];
+  const fields = (info.Fields ?? []).map((f) => ({ field: f.Name, type: f.Type }));
+  const methods = (info.Methods ?? []).map((m) => m.Name);
+  const bundle: MimeBundle = fields.length
+    ? tableBundle({ columns: [{ name: 'field', type: 'string' }, { name: 'type', type: 'string' }], rows: fields, title: head.join('\n') })
+    : { 'text/plain': head.join('\n') };
+  const text = [head.join('\n'), ...(fields.length ? ['Fields:', ...fields.map((f) => `\t${f.field}\t${f.type}`)] : []), ...(methods.length ? ['Methods:', ...methods.map((m) => `\t${m}`)] : [])];
+  bundle['text/plain'] = text.join('\n');
+  if (methods.length && bundle['text/html']) bundle['text/html'] += `<p>Methods: ${methods.map((m) => `<code>${escapeHtml(m)}</code>`).join(', ')}</p>`;
+  bundle['application/json'] = { kind: 'whatis', expr: name, type: name, goKind: kind, size: info.Size, realType: info.RealType, fields: (info.Fields ?? []).map((f) => ({ name: f.Name, type: f.Type })), methods };
+  return bundle;
+}
+
 export const valueCommands: Command[] = [
   {
     name: 'print', aliases: ['p'], group: 'looking', completes: 'expressions',
-    usage: 'print EXPR',
+    usage: 'print [%FORMAT] EXPR',
     summary: 'Evaluate a Go expression in the current goroutine and frame.',
+    details: 'With a Go fmt format first (`print %x n`, `print %08b flags`, `print %q r`, `print %.2f total`), every number, bool and string in the value is written with it, as Delve\'s terminal does: ' +
+      'verbs ' + GO_VERBS + ', flags + - # 0 and space, width and precision. A name not in scope that is a package variable elsewhere is suggested (`did you mean main.queryCache?`).',
     async run(cx) {
       const s = cx.state.need('print');
-      if (!cx.args) throw usage('print', this.usage, 'what? e.g. `print order` or `print len(ledger.count)`');
-      const v = await askDelve(`print ${cx.args}`, () => s.query.eval({ Scope: cx.state.scope, Expr: cx.args, Cfg: defaultLoadConfig })).catch((err) => {
-        if (err instanceof UserError && /could not find symbol/.test(err.message)) {
-          throw new UserError(err.ename, err.message, '`locals`, `args` and `vars RE` list the names in scope; `up`/`frame N` move to a caller');
-        }
-        throw err;
-      });
-      const bundle = valueBundle(v, cx.args);
-      bundle['application/json'] = { kind: 'print', expr: cx.args, type: v.type, value: formatValue(v) };
+      const { format, expr } = formatAndExpr(cx.args, 'print', this.usage, 'e.g. `print order`, `print len(ledger.count)` or `print %x ledger.count`');
+      const v = await askDelve(`print ${expr}`, () => s.query.eval({ Scope: cx.state.scope, Expr: expr, Cfg: defaultLoadConfig })).catch((err) => explainNotFound(cx, err));
+      const shown = format ? formatVariable(v, format) : v;
+      const bundle = valueBundle(shown, expr);
+      bundle['application/json'] = { kind: 'print', expr, type: v.type, value: formatValue(shown), ...(format ? { format: format.text } : {}) };
       return bundle;
+    },
+  },
+  {
+    name: 'set', aliases: [], group: 'looking', completes: 'expressions',
+    usage: 'set VAR = EXPR',
+    summary: 'Change a variable of the current frame (or any assignable expression), then show its new value.',
+    details: 'As Delve\'s `set`: numbers, bools, complex numbers, pointers (any integer converts), nil, an existing string or slice value, an interface{} from a pointer-shaped value, and a copy of an addressable value of the same type. `goroutine N set ...` and `frame N set ...` set it there. Not on a core dump.',
+    async run(cx) {
+      const s = cx.state.needLive('set');
+      const parts = splitAssignment(cx.args);
+      if (typeof parts === 'string') throw usage('set', this.usage, `${parts}; e.g. \`set order.ID = 7\` or \`set ledger.count = 0\``);
+      const { symbol, value } = parts;
+      await askDelve(`set ${symbol} = ${value}`, () => s.query.set({ Scope: cx.state.scope, Symbol: symbol, Value: value })).catch((err) => explainNotFound(cx, err));
+      const v = await askDelve(`print ${symbol}`, () => s.query.eval({ Scope: cx.state.scope, Expr: symbol, Cfg: defaultLoadConfig }));
+      const text = `${symbol} = ${formatValue(v)}`;
+      return {
+        'text/plain': text,
+        'text/html': `<pre title="${escapeHtml(symbol)}: ${escapeHtml(v.type)}">${escapeHtml(text)}</pre>`,
+        'application/json': { kind: 'set', symbol, value, type: v.type, newValue: formatValue(v) },
+      };
+    },
+  },
+  {
+    name: 'whatis', aliases: [], group: 'looking', completes: 'expressions',
+    usage: 'whatis EXPR|TYPE',
+    summary: 'The type of an expression (and, for an interface, of the value in it); or what a type is.',
+    details: 'As Delve\'s terminal: the type, `Real type:` where a named type differs from its underlying one, `Concrete type:` for an interface that holds a value, `CPU Register` for a register. A type name instead (`whatis main.Order`) shows its kind, size, fields and methods.',
+    async run(cx) {
+      const s = cx.state.need('whatis');
+      if (!cx.args) throw usage('whatis', this.usage, 'of what? e.g. `whatis order`, `whatis ledger` or `whatis main.Order`');
+      const v = await askDelve(`whatis ${cx.args}`, () => s.query.eval({ Scope: cx.state.scope, Expr: cx.args, Cfg: SHORT_LOAD_CONFIG })).catch(async (err) => {
+        // Not an expression: perhaps a type (Delve 1.27's TypeInfo; older Delves have none).
+        const info = await s.query.typeInfo(cx.args).catch(() => null);
+        if (info) return info;
+        return explainNotFound(cx, err);
+      });
+      if (!('kind' in v)) return typeInfoBundle(cx.args, v);
+      const lines: string[] = [];
+      let json: Record<string, unknown>;
+      if (v.flags & CPU_REGISTER) {
+        lines.push('CPU Register');
+        json = { kind: 'whatis', expr: cx.args, type: '', cpuRegister: true };
+      } else {
+        const concrete = v.kind === Kind.Interface && v.children?.length ? v.children[0].type : undefined;
+        if (v.type) lines.push(v.type);
+        if (v.realType && v.realType !== v.type) lines.push(`Real type: ${v.realType}`);
+        if (concrete !== undefined) lines.push(`Concrete type: ${concrete}`);
+        json = { kind: 'whatis', expr: cx.args, type: v.type, realType: v.realType, goKind: KIND_NAMES[v.kind] ?? String(v.kind), ...(concrete !== undefined ? { concreteType: concrete } : {}) };
+      }
+      return { 'text/plain': lines.join('\n'), 'application/json': json };
     },
   },
   {

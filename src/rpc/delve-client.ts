@@ -4,6 +4,7 @@ import type {
   Breakpoint, DebuggerState, EvalScope, Goroutine, LoadConfig, Location, Register,
   Stackframe, Thread, Variable, VersionInfo,
 } from './api';
+import type { DumpState, TypeInfo } from './api';
 import type { GoroutineGroup, GoroutineGroupingOptions, ListGoroutinesFilter } from './api';
 
 export interface ListGoroutinesIn { Start: number; Count: number }
@@ -23,8 +24,8 @@ export interface CommandIn {
 export interface CommandOut { State: DebuggerState }
 export interface FindLocationIn { Scope: EvalScope; Loc: string; IncludeNonExecutableLines?: boolean }
 export interface FindLocationOut { Locations: Location[] }
-export interface DisassembleIn { Scope: EvalScope; StartPC: number; EndPC: number; /** 0 Intel, 1 GNU, 2 Go */ Flavour: number }
-export interface AsmInstruction { Text: string; Loc?: Location | null; DestLoc?: Location | null; PC?: number; AtPC?: boolean }
+export interface DisassembleIn { Scope: EvalScope; StartPC: number; EndPC: number; /** api.AssemblyFlavour: 0 GNU, 1 Intel, 2 Go */ Flavour: number }
+export interface AsmInstruction { Text: string; Loc?: Location | null; DestLoc?: Location | null; PC?: number; AtPC?: boolean; /** base64, as Go encodes []byte */ Bytes?: string | null; /** a breakpoint is set here */ Breakpoint?: boolean }
 export interface CreateBreakpointIn { Breakpoint: Partial<Breakpoint> & { addrs?: number[] } }
 export interface BreakpointOut { Breakpoint: Breakpoint }
 
@@ -191,6 +192,27 @@ export class DelveClient {
   }
   async restart(): Promise<void> {
     await this.rpc.call('Restart', { Position: '', ResetArgs: false, NewArgs: [], Rerecord: false, Rebuild: false }, 60_000);
+  }
+  /** `set`: Delve assigns VALUE to SYMBOL in SCOPE (numbers, pointers, and what Delve 1.27 also takes). */
+  async set(input: { Scope: EvalScope; Symbol: string; Value: string }): Promise<void> {
+    await this.rpc.call('Set', input);
+  }
+  /** A hardware watchpoint; the answer is the api.Breakpoint itself (CreateWatchpointOut embeds it). */
+  async createWatchpoint(input: { Scope: EvalScope; Expr: string; Type: number }): Promise<Breakpoint> {
+    return this.rpc.call<Breakpoint>('CreateWatchpoint', input);
+  }
+  async dumpStart(destination: string): Promise<DumpState> {
+    return (await this.rpc.call<{ State: DumpState }>('DumpStart', { Destination: destination })).State;
+  }
+  /** Waits up to WAITMS for the dump to end (0: answers at once). */
+  async dumpWait(waitMs: number): Promise<DumpState> {
+    return (await this.rpc.call<{ State: DumpState }>('DumpWait', { Wait: waitMs }, waitMs + 30_000)).State;
+  }
+  async dumpCancel(): Promise<void> {
+    await this.rpc.call('DumpCancel', {});
+  }
+  async typeInfo(name: string): Promise<TypeInfo | null> {
+    return (await this.rpc.call<{ TypeInfo: TypeInfo | null }>('TypeInfo', { Name: name })).TypeInfo;
   }
 }
 

@@ -68,6 +68,17 @@ export class Session {
 
   private closing = false;
 
+  /**
+   * Why the session was lost, once Delve's own exit is known: its connection closes a moment
+   * before its process is reaped, and "Delve exited (signal SIGKILL)" says more than "closed".
+   */
+  async lossExplained(waitMs = 1000): Promise<string | undefined> {
+    if (this.dlv) await Promise.race([this.dlv.exited, new Promise((r) => setTimeout(r, waitMs).unref())]);
+    if (!this.lostReason) return undefined;
+    const fate = this.launchedTarget ? '; the program it started was killed with it' : this.kind === 'attach' ? `; process ${this.pid} was left running` : '';
+    return this.lostReason + fate;
+  }
+
   /** The dlv process this kernel started, if any. */
   get dlvPid(): number | undefined {
     return this.dlv?.proc.pid;
