@@ -49,6 +49,7 @@ export async function complete(state: DebugState, code: string, cursor: number):
   const flags = flagNames(words.length > 2 && sub ? sub.flags : command.flags);
   if (token.startsWith('-')) return reply(flags.filter((n) => n.startsWith(token)));
   const flag = valueFlag(words.length > 2 && sub ? sub.flags : command.flags, words[words.length - 2]);
+  if (flag?.choices) return reply(flag.choices.filter((c) => c.startsWith(token)));
   const kind = flag ? flag.completes ?? 'nothing' : words.length > 2 && sub ? sub.completes ?? 'nothing' : command.completes;
   const matches = await matchesFor(kind, state, token, before, cursor, reply);
   if (words.length !== 2 || !command.subcommands) return matches;

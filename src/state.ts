@@ -22,7 +22,7 @@ export class DebugState {
    */
   readonly displays: ({ expr: string; format: string } | null)[] = [];
   /** `watch`: per watchpoint id, what it watches and the value last seen (for old -> new at a stop). */
-  readonly watchpoints = new Map<number, { session: Session; expr: string; type: string; address: number; value: string }>();
+  readonly watchpoints = new Map<number, { session: Session; expr: string; type: string; watchType: string; address: number; value: string }>();
 
   constructor(readonly cwd: string, readonly output: OutputSink) {}
 

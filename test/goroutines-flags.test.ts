@@ -62,6 +62,7 @@ for (const tc of toolchains()) {
   test(`${tc.name}: -group, -with/-without, -l, -chan, -exec, bad flags`, async () => {
     const stackdiff = buildExample('stackdiff', tc);
     const parked = buildExample('parked', tc);
+    const many = buildExample('many', tc);
     const k = await JupyterClientKernel.start(`goroutines-flags-${tc.name}`, path.join(repoRoot, 'examples/stackdiff'));
     try {
       // The flags are in the command table: help lists them.
@@ -125,6 +126,7 @@ for (const tc of toolchains()) {
       const onDeeper = await rows(k, 'goroutines -chan main.deeper');
       assert.is(onDeeper.length, 1, 'the deep goroutine waits on main.deeper');
       assert.match(onDeeper[0].function, /^main\.descend$/);
+      await usageError(k, 'goroutines -chan main.depth', /`-chan main\.depth`: main\.depth is a \*int, not a channel/);
       const noChan = await k.execute('goroutines -chan nosuchchan', 30);
       assert.is(noChan.reply.content.status, 'error');
       assert.match(`${noChan.reply.content.evalue}\n${noChan.reply.content.traceback.join('\n')}`, /print nosuchchan/, 'says how to check the expression');
@@ -162,9 +164,42 @@ for (const tc of toolchains()) {
       assert.is(parkedUser.json.total, parkedAll.length, `${tc.name}: the groups count the goroutines the list shows`);
       assert.is(parkedUser.byName.get('user=true')!.count, (await rows(k, 'goroutines -with user')).length);
       sameCounts(parkedAll, (await groups(k, 'goroutines -group userloc')).byName, (r) => `${r.file}:${r.line} in ${r.function}`, 'parked -group userloc');
+
+      // 2,500 goroutines: groups merged over pages, with progress; a channel with 1,250 waiters
+      // (more than a page); -exec refuses that many.
+      await ok(k, `detach\nexec ${many} -- -n 2500 -depth 2\nbreak many/main.go:62\ncontinue`);
+      const manyAll = await rows(k, 'goroutines');
+      assert.ok(manyAll.length > 2500, `${manyAll.length}`);
+      const groupedEx = await ok(k, 'goroutines -group userloc');
+      sameCounts(manyAll, new Map(jsonOf(groupedEx).groups.map((g: Group) => [g.group, g])), (r) => `${r.file}:${r.line} in ${r.function}`, 'many -group userloc');
+      const steps = groupedEx.iopub.filter((m) => m.content.transient?.display_id).map((m) => String(m.content.data['text/plain']));
+      assert.match(steps[0], /^grouping goroutines: \d+ so far…$/, 'progress while paging');
+      assert.is(steps[steps.length - 1], `grouped ${manyAll.length} goroutines`, 'and a summary line');
+      const waiters = manyAll.filter((r) => r.function === 'main.receiver' || r.function === 'main.selector');
+      assert.is(waiters.length, 1250);
+      assert.equal(ids(await rows(k, 'goroutines -chan main.requests')), ids(waiters));
+      assert.equal(ids(await rows(k, 'goroutines -chan main.requests -with userloc main.selector')), ids(waiters.filter((r) => r.function === 'main.selector')));
+      const byChan = await groups(k, 'goroutines -chan main.requests -group userloc');
+      assert.equal([...byChan.byName.values()].map((g) => g.count), [625, 625]);
+      const tooMany = await k.execute('goroutines -exec bt', 30);
+      assert.is(tooMany.reply.content.ename, 'UsageError');
+      assert.match(tooMany.reply.content.evalue, new RegExp(`${manyAll.length} goroutines is too many to run \`bt\` in \\(at most 100 without a filter\\)`));
+      assert.match(tooMany.reply.content.traceback.join('\n'), /goroutines -with user -exec/);
+      assert.match((await k.execute('goroutines -with user -exec bt', 30)).reply.content.evalue, /at most 1000\)/);
+      // The interrupt button stops -exec between goroutines, and says how far it got.
+      const sent = await k.send('goroutines -chan main.requests -with userloc main.selector -exec bt');
+      await new Promise((r) => setTimeout(r, 300)); // 625 stacks take over a second
+      await k.interrupt();
+      const stopped = await k.collect(sent, 60);
+      assert.is(stopped.reply.content.status, 'ok', allText(stopped));
+      const ran = jsonOf(stopped);
+      assert.is(ran.interrupted, true);
+      assert.ok(ran.goroutines.length < 625, `${ran.goroutines.length} of 625 before the interrupt`);
+      assert.match(textOf(stopped), new RegExp(`^ran \`bt\` in ${ran.goroutines.length} of 625 goroutines \\(interrupted\\)$`));
+      assert.is(textOf(await ok(k, 'print 1')).trim(), '1', 'the session goes on');
       await ok(k, 'detach');
     } finally {
-      const { left } = await k.shutdown([stackdiff, parked]);
+      const { left } = await k.shutdown([stackdiff, parked, many]);
       assert.equal(left, [], 'nothing left behind');
     }
   });

@@ -25,6 +25,9 @@ test('Tab, help and Enter come from the command table; a halt lands in the progr
     assert.equal((await k.complete('goroutine-graph --')).matches, ['--all', '--focus', '--group']);
     assert.equal((await k.complete('goroutine-graph -')).matches, ['--all', '--focus', '--group', '-a', '-f', '-g']);
     assert.equal((await k.complete('detach --')).matches, ['--kill']);
+    assert.equal((await k.complete('goroutines -gr')).matches, ['-group']);
+    assert.equal((await k.complete('goroutines -group u')).matches, ['user', 'userloc']);
+    assert.equal((await k.complete('goroutines -with user -without st')).matches, ['startloc']);
     assert.equal((await k.complete('stackdiff s')).matches, ['snapshot']);
     assert.is((await k.isComplete('goroutines')).status, 'complete', 'Enter runs a one-line command');
 

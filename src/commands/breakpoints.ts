@@ -1,13 +1,23 @@
-// Breakpoints: break, clear, clearall, breakpoints.
+// Breakpoints: break, watch, clear, clearall, breakpoints.
 import type { MimeBundle } from '../../kernel/interpreter';
 import { splitWords } from '../cell';
 import { UserError, usage } from '../errors';
-import type { Breakpoint } from '../rpc/api';
+import { WatchType, type Breakpoint } from '../rpc/api';
 import { hex } from '../render/html';
 import { tableBundle, type Table } from '../render/table';
 import { askDelve } from '../state';
 import { wholeNumber } from './numbers';
 import type { Command } from './command';
+import { defaultLoadConfig } from '../rpc/delve-client';
+import { formatValue } from '../render/value';
+import { rememberWatchpoint } from './display';
+
+/** `-r`, `-w`, `-rw` for a watchpoint's WatchType bits. */
+function watchFlag(type: number | undefined): string {
+  return type === (WatchType.Read | WatchType.Write) ? '-rw' : type === WatchType.Read ? '-r' : '-w';
+}
+
+const WATCH_LIMITS = 'Delve uses the CPU\'s debug registers: at most 4 watchpoints at once (fewer if their memory straddles alignment), and one on a stack variable is cleared when its function returns';
 
 function breakpointTable(bps: Breakpoint[], title?: string): Table {
   return {
@@ -25,7 +35,7 @@ function breakpointTable(bps: Breakpoint[], title?: string): Table {
     rows: bps.map((bp) => ({
       id: bp.id,
       name: bp.name,
-      function: bp.functionName ?? '',
+      function: bp.WatchExpr ? `watchpoint ${watchFlag(bp.WatchType)} [${bp.WatchExpr}]` : bp.functionName ?? '',
       file: bp.file,
       line: bp.line,
       cond: bp.Cond,
@@ -37,7 +47,11 @@ function breakpointTable(bps: Breakpoint[], title?: string): Table {
 
 function bundleOf(table: Table, kind: string, bps: Breakpoint[]): MimeBundle {
   const bundle = tableBundle(table);
-  bundle['application/json'] = { kind, breakpoints: bps.map(({ id, name, file, line, functionName, Cond, totalHitCount }) => ({ id, name, file, line, function: functionName, cond: Cond, hits: totalHitCount })) };
+  bundle['application/json'] = {
+    kind,
+    breakpoints: bps.map(({ id, name, file, line, functionName, Cond, totalHitCount, WatchExpr, WatchType: type, addr }) =>
+      ({ id, name, file, line, function: functionName, cond: Cond, hits: totalHitCount, ...(WatchExpr ? { watchExpr: WatchExpr, watchType: watchFlag(type), addr } : {}) })),
+  };
   return bundle;
 }
 
@@ -72,6 +86,44 @@ export const breakpointCommands: Command[] = [
     },
   },
   {
+    name: 'watch', aliases: [], group: 'breakpoints', completes: 'expressions',
+    usage: 'watch [-r|-w|-rw] EXPR',
+    summary: 'Stop when memory is written (-w, the default), read (-r) or either (-rw): a hardware watchpoint.',
+    details: 'EXPR is any addressable expression, as for `print` (`watch ledger.count`, `watch -w *(*int)(0xc000012345)`). The stop names the watchpoint with the value before and after. ' +
+      'Listed by `breakpoints`, removed by `clear ID`. ' + WATCH_LIMITS + '. Writes that leave the value unchanged may not stop (as Delve says).',
+    flags: [
+      { name: '-w', summary: 'stop when the memory is written (the default)' },
+      { name: '-r', summary: 'stop when the memory is read' },
+      { name: '-rw', summary: 'stop when it is read or written' },
+    ],
+    async run(cx) {
+      const s = cx.state.needLive('watch');
+      const m = /^(-\S+)?\s*([\s\S]*)$/.exec(cx.args)!;
+      const flag = m[1] ?? '-w';
+      const expr = m[2].trim();
+      const types: Record<string, number> = { '-r': WatchType.Read, '-w': WatchType.Write, '-rw': WatchType.Read | WatchType.Write, '-wr': WatchType.Read | WatchType.Write };
+      const type = types[flag];
+      if (type === undefined) throw usage('watch', this.usage, `\`${flag}\` is not -r, -w or -rw; e.g. \`watch -w ledger.count\``);
+      if (!expr) throw usage('watch', this.usage, 'watch what? e.g. `watch ledger.count` or `watch -r order.Total`');
+      const v = await askDelve(`watch ${expr}`, () => s.query.eval({ Scope: cx.state.scope, Expr: expr, Cfg: defaultLoadConfig }));
+      const bp = await askDelve(`watch ${cx.args}`, () => s.query.createWatchpoint({ Scope: cx.state.scope, Expr: expr, Type: type })).catch((err) => {
+        if (err instanceof UserError) throw new UserError(err.ename, err.message, `${WATCH_LIMITS}; \`breakpoints\` lists them, \`clear ID\` frees one`);
+        throw err;
+      });
+      const address = bp.addrs?.[0] ?? bp.addr ?? v.addr;
+      rememberWatchpoint(cx.state, s, bp.id, expr, watchFlag(type), v, address);
+      const name = bp.name && bp.name !== expr ? bp.name : String(bp.id);
+      const text = [
+        `Watchpoint ${name} on [${expr}] set at ${hex(address)} (${watchFlag(type)}): ${expr} = ${formatValue(v)}`,
+        `(${WATCH_LIMITS}.)`,
+      ].join('\n');
+      return {
+        'text/plain': text,
+        'application/json': { kind: 'watchpoint', id: bp.id, name: bp.name, expr, watchType: watchFlag(type), addr: address, type: v.type, value: formatValue(v) },
+      };
+    },
+  },
+  {
     name: 'clear', aliases: [], group: 'breakpoints', completes: 'nothing',
     usage: 'clear ID|NAME',
     summary: 'Delete a breakpoint.',
@@ -84,7 +136,9 @@ export const breakpointCommands: Command[] = [
       }
       const ref = /^-?\d+$/.test(words[0]) ? { Id: Number(words[0]) } : { Name: words[0] };
       const bp = await askDelve(`clear ${words[0]}`, () => s.query.clearBreakpoint(ref));
-      return { 'text/plain': `Breakpoint ${bp.name || bp.id} cleared at ${bp.file}:${bp.line}`, 'application/json': { kind: 'clear', id: bp.id, name: bp.name } };
+      cx.state.watchpoints.delete(bp.id);
+      const text = bp.WatchExpr ? `Watchpoint ${bp.name && bp.name !== bp.WatchExpr ? bp.name : bp.id} on [${bp.WatchExpr}] cleared` : `Breakpoint ${bp.name || bp.id} cleared at ${bp.file}:${bp.line}`;
+      return { 'text/plain': text, 'application/json': { kind: 'clear', id: bp.id, name: bp.name, ...(bp.WatchExpr ? { watchExpr: bp.WatchExpr } : {}) } };
     },
   },
   {
@@ -95,6 +149,7 @@ export const breakpointCommands: Command[] = [
       const s = cx.state.needLive('clearall');
       const bps = (await askDelve('clearall', () => s.query.listBreakpoints())).filter((bp) => bp.id > 0);
       await Promise.all(bps.map((bp) => askDelve(`clear ${bp.id}`, () => s.query.clearBreakpoint({ Id: bp.id }))));
+      for (const bp of bps) cx.state.watchpoints.delete(bp.id);
       return { 'text/plain': `cleared ${bps.length} breakpoint${bps.length === 1 ? '' : 's'}`, 'application/json': { kind: 'clearall', cleared: bps.map((bp) => bp.id) } };
     },
   },

@@ -16,6 +16,8 @@ export interface Flag {
   value?: string;
   /** What that value completes to. */
   completes?: Completes;
+  /** Or the words it may be (`-group startloc|userloc|...`). */
+  choices?: string[];
   summary: string;
 }
 

@@ -3,7 +3,7 @@ import type { MimeBundle } from '../../kernel/interpreter';
 import { UserError, usage } from '../errors';
 import { isGoroutine, goroutineRow, labelsText, type GoroutineRow } from '../goroutines';
 import { startFunctionsById } from '../capture/start-function';
-import { GoroutineField, type Goroutine, type GoroutineFieldValue, type ListGoroutinesFilter } from '../rpc/api';
+import { GoroutineField, Kind, type Goroutine, type GoroutineFieldValue, type ListGoroutinesFilter } from '../rpc/api';
 import type { MergedGoroutineGroup } from '../rpc/delve-client';
 import { escapeHtml, hex } from '../render/html';
 import { paths } from '../render/paths';
@@ -77,10 +77,10 @@ const EXEC_MAX = 1000;
 export const goroutinesFlags: Flag[] = [
   { name: '-w', summary: 'only goroutines that are waiting (followed by a filter KIND, it is Delve\'s short `-with`)' },
   { name: '-l', summary: 'add a labels column (the goroutine\'s pprof labels)' },
-  { name: '-with', value: 'KIND [ARG]', summary: `only goroutines that match: ${FILTER_HELP}; location ARGs match a substring of \`file:line in function\`; repeat to combine` },
-  { name: '-without', aliases: ['-wo'], value: 'KIND [ARG]', summary: 'only goroutines that do not match (the complement of `-with`)' },
+  { name: '-with', value: 'KIND [ARG]', choices: ['curloc', 'userloc', 'goloc', 'startloc', 'label', 'running', 'user'], summary: `only goroutines that match: ${FILTER_HELP}; location ARGs match a substring of \`file:line in function\`; repeat to combine` },
+  { name: '-without', aliases: ['-wo'], value: 'KIND [ARG]', choices: ['curloc', 'userloc', 'goloc', 'startloc', 'label', 'running', 'user'], summary: 'only goroutines that do not match (the complement of `-with`)' },
   { name: '-chan', value: 'EXPR', completes: 'expressions', summary: 'only goroutines waiting to send to or receive from the channel EXPR (evaluated in the current frame)' },
-  { name: '-group', value: 'KIND [KEY]', summary: `one row per group: name, count and up to ${GROUP_MEMBERS} goroutine ids; ${GROUP_HELP}` },
+  { name: '-group', value: 'KIND [KEY]', choices: GROUP_KINDS, summary: `one row per group: name, count and up to ${GROUP_MEMBERS} goroutine ids; ${GROUP_HELP}` },
   { name: '-exec', value: 'COMMAND', completes: 'commands', summary: 'run COMMAND (the rest of the line) in each goroutine listed, as `goroutine ID COMMAND` does' },
 ];
 
@@ -168,7 +168,8 @@ export function parseGoroutinesArgs(text: string): GoroutinesArgs {
     } else if (['-u', '-r', '-g', '-s', '-t'].includes(flag)) {
       throw bad(`\`${flag}\` (Delve's choice of location) is not needed here: the table shows the user frame (function, file, line), the start function and the go statement; \`goroutine ID bt\` shows a stack, \`-exec bt\` every one`);
     } else {
-      throw bad(`unknown flag \`${flag.length > 40 ? `${flag.slice(0, 40)}…` : flag}\`: the flags are -w, -l, -with, -without, -chan, -group, -exec`);
+      const shown = flag.length > 40 ? `${flag.slice(0, 40)}…` : flag;
+      throw bad(`${flag.startsWith('-') ? `unknown flag \`${shown}\`` : `\`${shown}\` is not a flag`}: the flags are -w, -l, -with, -without, -chan, -group, -exec`);
     }
   }
   if (args.waiting && args.group) {
@@ -185,7 +186,19 @@ async function listFiltered(s: Session, cx: CommandContext, a: GoroutinesArgs): 
     onPage: (n, more) => more && progress.report(`listing goroutines: ${n} so far…`),
   }));
   progress.done(`listed ${listed.goroutines.length} goroutines`);
+  if (listed.goroutines.length === 0) await notAChannel(s, cx, a);
   return listed;
+}
+
+/** Delve lists no waiters for a -chan expression that is not a channel: say so instead. */
+async function notAChannel(s: Session, cx: CommandContext, a: GoroutinesArgs): Promise<void> {
+  const chan = a.filters.find((f) => f.Kind === GoroutineField.WaitingOnChannel);
+  if (!chan) return;
+  const cfg = { FollowPointers: false, MaxVariableRecurse: 0, MaxStringLen: 0, MaxArrayValues: 0, MaxStructFields: 0 };
+  const v = await s.query.eval({ Scope: cx.state.scope, Expr: chan.Arg, Cfg: cfg }).catch(() => undefined);
+  if (v && v.kind !== Kind.Chan) {
+    throw bad(`\`-chan ${chan.Arg}\`: ${chan.Arg} is a ${v.type || 'value'}, not a channel (\`print ${chan.Arg}\` shows it)`);
+  }
 }
 
 /** A Delve error from a `-chan` expression, with what to try. */
@@ -225,6 +238,7 @@ async function groupedGoroutines(s: Session, cx: CommandContext, a: GoroutinesAr
       for (const m of g.members) if (!isGoroutine(m, names)) dropped.set(g.name, (dropped.get(g.name) ?? new Set()).add(m.id));
     }
   }
+  if (!listed.groups?.length) await notAChannel(s, cx, a);
   const rows = (listed.groups ?? []).map((g: MergedGoroutineGroup) => {
     const gone = dropped.get(g.name);
     const members = g.members.filter((m) => !gone?.has(m.id) && isGoroutine(m, names)).sort((x, y) => x.id - y.id);
@@ -278,7 +292,7 @@ async function execEach(cx: CommandContext, rows: GoroutineRow[], a: GoroutinesA
   const filtered = a.filters.length > 0 || a.waiting || !!a.group;
   const limit = filtered ? EXEC_MAX : EXEC_UNFILTERED;
   if (rows.length > limit) {
-    throw new UserError('TooManyGoroutines', `goroutines -exec: ${rows.length} goroutines is too many to run \`${command}\` in (at most ${limit}${filtered ? '' : ' without a filter'})`,
+    throw new UserError('UsageError', `goroutines -exec: ${rows.length} goroutines is too many to run \`${command}\` in (at most ${limit}${filtered ? '' : ' without a filter'})`,
       'narrow them first: `goroutines -with user -exec …`, `-with userloc main.go`, `-chan EXPR`, `-w`; `goroutines -group userloc` shows where they are');
   }
   const results: { id: number; ok: boolean; error?: string }[] = [];
@@ -296,6 +310,10 @@ async function execEach(cx: CommandContext, rows: GoroutineRow[], a: GoroutinesA
       if (out) cx.out.display(out);
       results.push({ id: r.id, ok: true });
     } catch (err) {
+      if (cx.signal.aborted) {
+        interrupted = true;
+        break;
+      }
       if (!(err instanceof UserError) || FATAL.has(err.ename)) throw err;
       cx.out.display({ 'text/plain': `${err.ename}: ${err.message}${err.hint ? `\n${err.hint}` : ''}` });
       results.push({ id: r.id, ok: false, error: err.message });
@@ -312,12 +330,9 @@ export const goroutineCommands: Command[] = [
     usage: USAGE,
     summary: 'List every goroutine: status, wait reason, where it is, how it started.',
     details:
-      'The current goroutine is marked with *. The flags are Delve\'s: -with/-without KIND [ARG] keep the goroutines that ' +
-      '(do not) match, filtered by Delve (KIND: userloc, curloc, goloc or startloc and a substring of `file:line in function`; ' +
-      'label KEY[=VALUE]; running; user), and may be repeated; -chan EXPR keeps those waiting on a channel; -group KIND shows ' +
-      `one row per group with its count and up to ${GROUP_MEMBERS} ids; -l adds labels; -w keeps the waiting ones; ` +
-      '-exec COMMAND runs COMMAND in each goroutine listed (the rest of the line; at most ' +
-      `${EXEC_UNFILTERED} goroutines unless a flag narrowed them). Quote an ARG with spaces: -with userloc "main.go:42 in".`,
+      'The current goroutine is marked with *. The flags are Delve\'s terminal\'s: Delve applies -with, -without and -chan, ' +
+      'which combine (all must hold); -group counts on Delve\'s side too. Quote an ARG with spaces: -with userloc "main.go:42 in". ' +
+      `-exec runs in at most ${EXEC_UNFILTERED} goroutines unless a flag narrowed them (then ${EXEC_MAX}); the interrupt button stops it.`,
     flags: goroutinesFlags,
     async run(cx) {
       const s = cx.state.need('goroutines');
@@ -404,7 +419,7 @@ export const goroutineCommands: Command[] = [
         .map((t) => ({ id: t.id, goroutine: t.goroutineID, function: t.function?.name ?? '', file: t.file, line: t.line, pc: hex(t.pc) }));
       const bundle = tableBundle({
         columns: [
-          { name: 'id', type: 'integer' }, { name: 'goroutine', type: 'integer' }, { name: 'function', type: 'string' },
+          { name: 'id', type: 'integer' }, { name: 'goroutine', type: 'integer', blankZero: true }, { name: 'function', type: 'string' },
           { name: 'file', type: 'string' }, { name: 'line', type: 'integer' }, { name: 'pc', type: 'string' },
         ],
         rows,

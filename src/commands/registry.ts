@@ -14,6 +14,8 @@ import { sessionCommands } from './session';
 import { stackCommands } from './stack';
 import { stackdiffCommands } from './stackdiff';
 import { valueCommands } from './values';
+import { codeCommands } from './code';
+import { displayCommands } from './display';
 
 const GROUP_TITLES: Record<Group, string> = {
   session: 'Sessions',
@@ -56,6 +58,8 @@ export const commands: Command[] = [
   ...goroutineCommands,
   ...stackCommands,
   ...valueCommands,
+  ...displayCommands,
+  ...codeCommands,
   ...graphCommands,
   ...stackdiffCommands,
   ...memwatchCommands,

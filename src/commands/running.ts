@@ -9,6 +9,7 @@ import type { Session } from '../session/session';
 import { isRuntimeInternal, isStandardLibrary } from '../waits/classify';
 import { askDelve } from '../state';
 import type { Command, CommandContext } from './command';
+import { afterStop } from './display';
 
 /**
  * Runs the target until it stops. The interrupt button halts it through the control
@@ -43,6 +44,7 @@ async function runTarget(cx: CommandContext, input: CommandIn): Promise<MimeBund
   const halted = interrupted ? await stopThatMatters(cx, s, state, 'halted by interrupt') : undefined;
   const stop = halted ?? stopLocation(state);
   const bundle = stop ? stopBundle(stop, halted?.note) : { 'text/plain': 'stopped' };
+  await afterStop(cx, state, bundle); // watchpoint old/new, display expressions (display.ts)
   if (interrupted) {
     cx.out.display(bundle);
     throw new UserError('Interrupted', 'the target was halted by the interrupt button', 'the session is intact: look around, or `continue`');

@@ -1,5 +1,5 @@
 // Starting, ending and describing sessions: debug, exec, attach, core, connect, detach,
-// restart, status.
+// restart, status, dump.
 import type { MimeBundle } from '../../kernel/interpreter';
 import { splitAtDashes, splitWords } from '../cell';
 import { UserError, usage } from '../errors';
@@ -8,6 +8,10 @@ import { stopBundle, stopLocation } from '../render/stop';
 import { askDelve, type DebugState } from '../state';
 import type { SessionSpec } from '../session/session';
 import type { Command, CommandContext, Flag } from './command';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { DumpState } from '../rpc/api';
+import { progressDisplay } from './progress';
 
 async function startSession(cx: CommandContext, spec: SessionSpec, anyDelve: boolean): Promise<MimeBundle> {
   const session = await cx.state.start(spec, (m) => cx.out.stream('stderr', m + '\n'), cx.signal, anyDelve);
@@ -182,4 +186,74 @@ export const sessionCommands: Command[] = [
       return statusBundle(cx.state);
     },
   },
+  {
+    name: 'dump', aliases: [], group: 'session', completes: 'files',
+    usage: 'dump FILE',
+    summary: 'Write a core dump of the stopped process to FILE (Delve\'s own writer); `core BINARY FILE` opens it.',
+    details: 'FILE is relative to the notebook\'s directory and is overwritten. Progress shows in the cell; the interrupt button cancels the dump (the partial file is removed). ' +
+      'Needs a stopped live process (not a core dump, not a running target). The core is ELF, as gcore writes; Delve reads it back with its goroutines, stacks and memory.',
+    async run(cx) {
+      const words = splitWords(cx.args);
+      if (words.length !== 1) throw usage('dump', this.usage, words.length ? 'one file name (quote a path with spaces)' : 'where to? e.g. `dump ./orders.core`');
+      const cur = cx.state.session;
+      if (cur?.isCore) throw new UserError('ReadOnlySession', '`dump` writes a core of a live process, and this session is a core dump already', `it is the file you opened (\`${cur.describe()}\`); \`exec\` or \`attach\` a process to dump it`);
+      const s = cx.state.needLive('dump');
+      if (s.running) throw new UserError('TargetRunning', 'the target is running: `dump` needs it stopped', 'press the interrupt button or type `halt`, then `dump FILE`');
+      const file = path.resolve(cx.state.cwd, words[0]);
+      if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw usage('dump', this.usage, `${file} is a directory; give a file name in it, e.g. \`dump ${path.join(words[0], 'core')}\``);
+      if (!fs.existsSync(path.dirname(file))) throw usage('dump', this.usage, `there is no directory ${path.dirname(file)}`);
+      const progress = progressDisplay(cx, 'dump');
+      const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+      const step = (st: DumpState) =>
+        st.ThreadsTotal === 0 ? 'starting the dump…'
+          : st.ThreadsDone !== st.ThreadsTotal || st.MemTotal === 0 ? `dumping threads: ${st.ThreadsDone} of ${st.ThreadsTotal} done…`
+            : `dumping memory: ${mib(st.MemDone)} of ${mib(st.MemTotal)}…`;
+      let cancelled = false;
+      const onAbort = () => {
+        cancelled = true;
+        s.control.dumpCancel().catch(() => undefined);
+      };
+      cx.signal.addEventListener('abort', onAbort);
+      let st: DumpState;
+      try {
+        st = await askDelve(`dump ${words[0]}`, () => s.query.dumpStart(file));
+        while (st.Dumping) {
+          progress.report(step(st));
+          if (cx.signal.aborted && !cancelled) onAbort();
+          st = await askDelve(`dump ${words[0]}`, () => s.query.dumpWait(250));
+        }
+      } finally {
+        cx.signal.removeEventListener('abort', onAbort);
+      }
+      if (st.Err || !st.AllDone) {
+        progress.done(st.Err ? `dump failed: ${st.Err}` : 'dump cancelled');
+        fs.rmSync(file, { force: true });
+        if (st.Err) throw new UserError('DelveError', `dump ${words[0]}: ${st.Err}`, 'check that the directory is writable and has room');
+        throw new UserError('Interrupted', `dump ${words[0]}: cancelled by the interrupt button; the partial file was removed`, 'the session is intact; `dump FILE` again to write it');
+      }
+      const size = fs.existsSync(file) ? fs.statSync(file).size : undefined;
+      if (size === undefined) throw new UserError('DelveError', `dump ${words[0]}: Delve said it was done, but there is no ${file}`, 'Delve writes the file from its own process: check that it may write there');
+      const incomplete = st.MemDone !== st.MemTotal;
+      const binary = binaryOf(s.spec, s.pid);
+      const text = [
+        `wrote ${file}: ${mib(size)} (${size} bytes; ${st.ThreadsTotal} thread${st.ThreadsTotal === 1 ? '' : 's'}, ${mib(st.MemTotal)} of memory)${incomplete ? ' (the core dump could be incomplete: Delve read less memory than it mapped)' : ''}`,
+        `open it with \`core ${binary.path} ${words[0]}\`${binary.note}`,
+      ].join('\n');
+      progress.done(`dumped ${mib(size)}`);
+      return { 'text/plain': text, 'application/json': { kind: 'dump', file, bytes: size, threads: st.ThreadsTotal, memoryBytes: st.MemTotal, incomplete, binary: binary.path } };
+    },
+  },
 ];
+
+/** The binary `core` needs with the dump, as the user can name it. */
+function binaryOf(spec: SessionSpec, pid: number): { path: string; note: string } {
+  if (spec.kind === 'exec') return { path: spec.binary, note: '' };
+  let exe: string | undefined;
+  try {
+    exe = pid ? fs.readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, '') : undefined;
+  } catch {
+    exe = undefined;
+  }
+  if (spec.kind === 'debug') return { path: exe ?? 'BINARY', note: ' (the debug build is removed when this session ends: copy it first to open the core later)' };
+  return { path: exe ?? 'BINARY', note: exe ? '' : ' (BINARY: the program the process runs)' };
+}

@@ -101,10 +101,13 @@ export function splitAssignment(args: string): { symbol: string; value: string }
       }
       const before = args[i - 1];
       if (before && '!<>'.includes(before)) continue;
-      if (before && ':+-*/%&|^'.includes(before)) return `\`${before}=\` is not taken: write the whole value, \`set x = x + 1\``;
+      if (before && ':+-*/%&|^'.includes(before)) {
+        const name = args.slice(0, i - 1).trim() || 'x';
+        return `\`${before}=\` is not taken: write the whole value, \`set ${name} = ${name} ${before === ':' ? '' : before + ' '}…\``;
+      }
       const symbol = args.slice(0, i).trim();
       const value = args.slice(i + 1).trim();
-      if (!symbol) return 'set what? the variable goes before `=`';
+      if (!symbol) return 'nothing to set: the variable goes before `=`';
       if (!value) return `set ${symbol} to what? the value goes after \`=\``;
       return { symbol, value };
     }

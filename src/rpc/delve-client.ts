@@ -6,6 +6,7 @@ import type {
 } from './api';
 import type { DumpState, TypeInfo } from './api';
 import type { GoroutineGroup, GoroutineGroupingOptions, ListGoroutinesFilter } from './api';
+import { GoroutineField } from './api';
 
 export interface ListGoroutinesIn { Start: number; Count: number }
 export interface ListGoroutinesOut { Goroutines: Goroutine[]; Nextg: number }
@@ -31,6 +32,8 @@ export interface BreakpointOut { Breakpoint: Breakpoint }
 
 /** Goroutines asked for in one ListGoroutines call. */
 const GOROUTINE_PAGE = 1000;
+/** A channel's waiters asked for in one ListGoroutines call (see listAllGoroutinesWith). */
+const CHANNEL_WAITERS = 10_000_000;
 
 /** Loads values the way Delve's terminal does for `print`. */
 export const defaultLoadConfig: LoadConfig = {
@@ -107,12 +110,15 @@ export class DelveClient {
       tooManyGroups,
       partial,
     });
+    // A channel's waiters come in one call: Delve 1.27 returns Count+1 of them when there are
+    // more and then says there are none (Nextg -1), which its other filters hide from us.
+    const count = opts.filters.some((f) => f.Kind === GoroutineField.WaitingOnChannel) ? CHANNEL_WAITERS : GOROUTINE_PAGE;
     for (let start = 0; ; ) {
       if (opts.signal?.aborted) return done(true);
       const page = await this.listGoroutinesWith({
-        Start: start, Count: GOROUTINE_PAGE, Filters: opts.filters, EvalScope: opts.scope,
-        // A page holds at most GOROUTINE_PAGE groups: none is dropped, so merged totals are whole.
-        ...(opts.group ? { GroupBy: opts.group.by, GroupByKey: opts.group.key ?? '', MaxGroupMembers: Math.min(opts.group.maxMembers, GOROUTINE_PAGE), MaxGroups: GOROUTINE_PAGE } : {}),
+        Start: start, Count: count, Filters: opts.filters, EvalScope: opts.scope,
+        // A page holds at most COUNT groups: none is dropped, so merged totals are whole.
+        ...(opts.group ? { GroupBy: opts.group.by, GroupByKey: opts.group.key ?? '', MaxGroupMembers: Math.min(opts.group.maxMembers, count), MaxGroups: count } : {}),
       });
       const gs = page.Goroutines ?? [];
       if (opts.group) {
