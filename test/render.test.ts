@@ -34,6 +34,9 @@ test('structs, slices, strings, pointers, maps, nil', () => {
   assert.is(formatValue(v({ type: '*main.Order', kind: Kind.Ptr, children: [order] })), '*' + formatValue(order));
   assert.is(formatValue(v({ type: '*main.Order', kind: Kind.Ptr, children: [v({ addr: 0, type: 'main.Order', kind: Kind.Struct })] })), '(*main.Order)(nil)');
   assert.is(formatValue(v({ type: '[]int', kind: Kind.Slice })), '[]int nil');
+  // Go's len of a string is in bytes: "héllo" is 6, and nothing is cut off.
+  assert.is(formatValue(v({ type: 'string', kind: Kind.String, value: 'héllo', len: 6 })), '"héllo"');
+  assert.is(formatValue(v({ type: 'string', kind: Kind.String, value: 'hé', len: 6 })), '"hé"...+3 more');
   assert.is(formatValue(v({ type: 'map[string]int', kind: Kind.Map, len: 1, base: 1, children: [v({ type: 'string', kind: Kind.String, value: 'k', len: 1 }), v({ value: '1' })] })), 'map[string]int [k: 1]'.replace('k', '"k"'));
   // What Delve 1.27 answers for a channel with 1 of 4 slots used: len counts the hchan's 13 fields.
   const hchan = [['qcount', '1'], ['dataqsiz', '4'], ['elemsize', '8'], ['closed', '0']].map(([name, value]) => v({ name, value }));

@@ -17,7 +17,7 @@ function watchFlag(type: number | undefined): string {
   return type === (WatchType.Read | WatchType.Write) ? '-rw' : type === WatchType.Read ? '-r' : '-w';
 }
 
-const WATCH_LIMITS = 'Delve uses the CPU\'s debug registers: at most 4 watchpoints at once (fewer if their memory straddles alignment), and one on a stack variable is cleared when its function returns';
+const WATCH_LIMITS = 'Delve uses the CPU\'s debug registers: at most 4 watchpoints at once (fewer if their memory straddles alignment)';
 
 function breakpointTable(bps: Breakpoint[], title?: string): Table {
   return {
@@ -90,7 +90,7 @@ export const breakpointCommands: Command[] = [
     usage: 'watch [-r|-w|-rw] EXPR',
     summary: 'Stop when memory is written (-w, the default), read (-r) or either (-rw): a hardware watchpoint.',
     details: 'EXPR is any addressable expression, as for `print` (`watch ledger.count`, `watch -w *(*int)(0xc000012345)`). The stop names the watchpoint with the value before and after. ' +
-      'Listed by `breakpoints`, removed by `clear ID`. ' + WATCH_LIMITS + '. Writes that leave the value unchanged may not stop (as Delve says).',
+      'Listed by `breakpoints`, removed by `clear ID`. ' + WATCH_LIMITS + '; a stack variable is refused (a watchpoint there can crash the target when the runtime moves the stack). Writes that leave the value unchanged may not stop (as Delve says).',
     flags: [
       { name: '-w', summary: 'stop when the memory is written (the default)' },
       { name: '-r', summary: 'stop when the memory is read' },
@@ -106,6 +106,14 @@ export const breakpointCommands: Command[] = [
       if (type === undefined) throw usage('watch', this.usage, `\`${flag}\` is not -r, -w or -rw; e.g. \`watch -w ledger.count\``);
       if (!expr) throw usage('watch', this.usage, 'watch what? e.g. `watch ledger.count` or `watch -r order.Total`');
       const v = await askDelve(`watch ${expr}`, () => s.query.eval({ Scope: cx.state.scope, Expr: expr, Cfg: defaultLoadConfig }));
+      // First, do no harm: Delve moves a stack variable's watchpoint when the runtime copies the
+      // stack, and stopping there has crashed the target here ("fatal error: racy sudog adjustment").
+      const stack = await s.query.eval({ Scope: cx.state.scope, Expr: 'runtime.curg.stack', Cfg: defaultLoadConfig }).catch(() => undefined);
+      const [lo, hi] = ['lo', 'hi'].map((f) => Number(stack?.children?.find((c) => c.name === f)?.value ?? NaN));
+      if (v.addr >= lo && v.addr < hi) {
+        throw new UserError('UsageError', `watch: ${expr} lives on the goroutine's stack (${hex(v.addr)}), and a watchpoint there can crash the target when the runtime moves the stack`,
+          'watch something on the heap or a package variable (`watch ledger.count`, `watch *p` for a pointer p), or `break` on the lines that write it');
+      }
       const bp = await askDelve(`watch ${cx.args}`, () => s.query.createWatchpoint({ Scope: cx.state.scope, Expr: expr, Type: type })).catch((err) => {
         if (err instanceof UserError) throw new UserError(err.ename, err.message, `${WATCH_LIMITS}; \`breakpoints\` lists them, \`clear ID\` frees one`);
         throw err;

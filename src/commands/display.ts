@@ -138,7 +138,7 @@ export const displayCommands: Command[] = [
     usage: USAGE,
     summary: 'Expressions printed after every stop (continue, next, step, stepout, call).',
     details: '`-a` adds one (optionally with a format, as `print %x`), numbered from 0, and prints it now; `-d N` removes number N; `display` alone prints them all. ' +
-      'Each is evaluated in the goroutine and frame looked at after the stop; one that fails there shows its error on its line. They are kept for the kernel\'s lifetime, across sessions.',
+      'Each is evaluated in the goroutine and frame looked at after the stop, loaded as `print` loads it; one that fails there shows its error on its line. They are kept for the kernel\'s lifetime, across sessions.',
     flags: [
       { name: '-a', value: 'EXPR', completes: 'expressions', summary: 'add an expression (`-a %x EXPR` with a format)' },
       { name: '-d', value: 'N', summary: 'remove display number N (`display` lists them)' },
@@ -182,8 +182,3 @@ export const displayCommands: Command[] = [
     },
   },
 ];
-
-/** For `clear`/`clearall`: forget a watchpoint's remembered value. */
-export function forgetWatchpoint(state: DebugState, id: number): void {
-  state.watchpoints.delete(id);
-}

@@ -209,19 +209,27 @@ export const sessionCommands: Command[] = [
           : st.ThreadsDone !== st.ThreadsTotal || st.MemTotal === 0 ? `dumping threads: ${st.ThreadsDone} of ${st.ThreadsTotal} done…`
             : `dumping memory: ${mib(st.MemDone)} of ${mib(st.MemTotal)}…`;
       let cancelled = false;
+      // On the query connection, behind the DumpWait in flight (at most 250 ms): the control
+      // connection may be held by a State call, which waits for the dump to release the target.
       const onAbort = () => {
         cancelled = true;
-        s.control.dumpCancel().catch(() => undefined);
+        s.query.dumpCancel().catch(() => undefined);
       };
       cx.signal.addEventListener('abort', onAbort);
       let st: DumpState;
       try {
-        st = await askDelve(`dump ${words[0]}`, () => s.query.dumpStart(file));
-        while (st.Dumping) {
-          progress.report(step(st));
-          if (cx.signal.aborted && !cancelled) onAbort();
-          st = await askDelve(`dump ${words[0]}`, () => s.query.dumpWait(250));
-        }
+        // Marked running while it dumps: Delve 1.27's State(NonBlocking) during a dump returns
+        // without releasing its dump lock, and then the dump, DumpWait and every State hang for
+        // good. The interrupt button and `status` ask State only of a target not marked running.
+        st = await s.whileRunning(async () => {
+          let now = await askDelve(`dump ${words[0]}`, () => s.query.dumpStart(file));
+          while (now.Dumping) {
+            progress.report(step(now));
+            if (cx.signal.aborted && !cancelled) onAbort();
+            now = await askDelve(`dump ${words[0]}`, () => s.query.dumpWait(250));
+          }
+          return now;
+        });
       } finally {
         cx.signal.removeEventListener('abort', onAbort);
       }

@@ -65,7 +65,8 @@ function formatLeaf(v: Variable): string | undefined {
   if (v.unreadable) return `(unreadable ${v.unreadable})`;
   switch (v.kind) {
     case Kind.String: {
-      const truncated = v.len > v.value.length ? `...+${v.len - v.value.length} more` : '';
+      const bytes = Buffer.byteLength(v.value); // Go counts a string's length in bytes
+      const truncated = v.len > bytes ? `...+${v.len - bytes} more` : '';
       return JSON.stringify(v.value) + truncated;
     }
     case Kind.Ptr: {
