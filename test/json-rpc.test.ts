@@ -5,25 +5,32 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DelveConnection, JsonRpcConnection, RpcError, RpcTimeoutError, RpcTransportError } from '../src/rpc/json-rpc';
 
+/** Calls onRequest with each JSON-RPC request read from SOCKET, one line each. */
+function onRequests(socket: net.Socket, onRequest: (req: { id: number; method: string; params: unknown[] }) => void): void {
+  let buf = '';
+  socket.on('data', (d) => {
+    buf += d;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const req = JSON.parse(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+      onRequest(req);
+    }
+  });
+}
+
 /** Answers each request after DELAY ms, one at a time, in order, as Delve's read loop does. */
 async function slowServer(delayMs: number, silentFor = new Set<string>()): Promise<{ port: number; close(): void }> {
   const server = net.createServer((socket) => {
-    let buf = '';
     let chain = Promise.resolve();
-    socket.on('data', (d) => {
-      buf += d;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const req = JSON.parse(buf.slice(0, nl));
-        buf = buf.slice(nl + 1);
-        chain = chain.then(() => new Promise<void>((r) => setTimeout(() => {
-          if (!silentFor.has(req.method)) {
-            const error = req.method === 'RPCServer.Fail' ? 'no such thing' : null;
-            socket.write(JSON.stringify({ id: req.id, result: error ? null : { echo: req.params[0] }, error }) + '\n');
-          }
-          r();
-        }, delayMs)));
-      }
+    onRequests(socket, (req) => {
+      chain = chain.then(() => new Promise<void>((r) => setTimeout(() => {
+        if (!silentFor.has(req.method)) {
+          const error = req.method === 'RPCServer.Fail' ? 'no such thing' : null;
+          socket.write(JSON.stringify({ id: req.id, result: error ? null : { echo: req.params[0] }, error }) + '\n');
+        }
+        r();
+      }, delayMs)));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -79,17 +86,10 @@ async function poisonableServer(): Promise<{ port: number; connections(): number
   const server = net.createServer((socket) => {
     connections++;
     sockets.add(socket);
-    let buf = '';
     let poisoned = false;
-    socket.on('data', (d) => {
-      buf += d;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const req = JSON.parse(buf.slice(0, nl));
-        buf = buf.slice(nl + 1);
-        poisoned ||= req.method === 'RPCServer.Poison';
-        if (!poisoned) socket.write(JSON.stringify({ id: req.id, result: { echo: req.params[0] }, error: null }) + '\n');
-      }
+    onRequests(socket, (req) => {
+      poisoned ||= req.method === 'RPCServer.Poison';
+      if (!poisoned) socket.write(JSON.stringify({ id: req.id, result: { echo: req.params[0] }, error: null }) + '\n');
     });
     socket.on('error', () => undefined);
   });

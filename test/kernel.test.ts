@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildExample, processesMatching, repoRoot } from './helpers/go';
+import { buildExample, childrenMatching, processesMatching, repoRoot } from './helpers/go';
 import { startKernel, types, type KernelClient } from './helpers/jupyter-client';
 
 const binary = buildExample('orders');
@@ -122,17 +122,6 @@ test('a kernel killed with SIGKILL leaves no dlv and no target behind', async ()
   while (processesMatching(binary).length && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 50));
   assert.equal(processesMatching(binary), []);
 });
-
-/** Processes whose parent is PPID and whose command line mentions WORD. */
-function childrenMatching(ppid: number, word: string): number[] {
-  return processesMatching(word).map((line) => Number(line.split(' ')[0])).filter((pid) => {
-    try {
-      return Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]) === ppid;
-    } catch {
-      return false;
-    }
-  });
-}
 
 test('the watchdog killed first, then the kernel: a new watchdog still ends dlv, the target and the build directory', async () => {
   const k = await start();

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildExample, makeCoreDump, processesMatching, repoRoot } from './helpers/go';
+import { buildExample, childrenMatching, makeCoreDump, processesMatching, repoRoot } from './helpers/go';
 import { JupyterClientKernel, allText, jsonOf, type DriverExchange } from './helpers/jupyter-driver';
 
 const binary = buildExample('orders');
@@ -28,17 +28,6 @@ async function until(cond: () => boolean, ms: number): Promise<boolean> {
 function ok(ex: DriverExchange): DriverExchange {
   assert.is(ex.reply.content.status, 'ok', allText(ex));
   return ex;
-}
-
-/** Children of PPID whose command line mentions WORD. */
-function childrenMatching(ppid: number, word: string): number[] {
-  return processesMatching(word).map((line) => Number(line.split(' ')[0])).filter((pid) => {
-    try {
-      return Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]) === ppid;
-    } catch {
-      return false;
-    }
-  });
 }
 
 /** A service of our own: orders writing a line per order into a file, outside any kernel. */

@@ -98,6 +98,17 @@ export function buildExample(name: string, toolchain: Toolchain = toolchains()[t
   return out;
 }
 
+/** Children of PPID whose command line mentions WORD. */
+export function childrenMatching(ppid: number, word: string): number[] {
+  return processesMatching(word).map((line) => Number(line.split(' ')[0])).filter((pid) => {
+    try {
+      return Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]) === ppid;
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** The processes whose command line mentions WORD (to check nothing was left behind). */
 export function processesMatching(word: string): string[] {
   const out: string[] = [];

@@ -12,9 +12,10 @@ import sys
 import tempfile
 import time
 import traceback
-from queue import Empty
 
 from jupyter_client.manager import start_new_kernel
+
+import driver  # beside this file
 
 GOROUTINE_FIELDS = ['id', 'status', 'waitReason', 'function', 'file', 'line', 'startFunction', 'goStatement', 'threadId']
 
@@ -28,36 +29,9 @@ def check(name, ok, detail=None):
 
 
 def collect(kc, msg_id, timeout):
-    """The execute_reply for msg_id and its iopub messages up to idle."""
-    deadline = time.monotonic() + timeout
-    reply = None
-    while reply is None:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError(f'no execute_reply for {msg_id} within {timeout} s')
-        try:
-            msg = kc.get_shell_msg(timeout=left)
-        except Empty:
-            continue
-        if msg['parent_header'].get('msg_id') == msg_id:
-            reply = msg
-    outputs = []
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError(f'no idle status for {msg_id} within {timeout} s')
-        try:
-            msg = kc.get_iopub_msg(timeout=left)
-        except Empty:
-            continue
-        if msg['parent_header'].get('msg_id') != msg_id:
-            continue
-        if msg['msg_type'] == 'status':
-            if msg['content']['execution_state'] == 'idle':
-                break
-            continue
-        outputs.append(msg)
-    return reply['content'], outputs
+    """The execute_reply's content for msg_id and its iopub messages up to idle."""
+    got = driver.collect(kc, msg_id, timeout)
+    return got['reply']['content'], [{'msg_type': m['header']['msg_type'], 'content': m['content']} for m in got['iopub']]
 
 
 def run(kc, code, timeout=30):
