@@ -119,6 +119,19 @@ test('the kernel killed with SIGKILL, its watchdog killed first: dlv, a launched
   }
 });
 
+test('a signed message sent twice byte for byte is run once (a replay is dropped)', async () => {
+  const k = await JupyterClientKernel.start('harm-replay', ordersDir);
+  try {
+    const counts = await k.sendTwice('help exit');
+    assert.is(counts.length, 1, `replies: ${JSON.stringify(counts)}`);
+    const next = ok(await k.execute('help exit'));
+    assert.is(next.reply.content.execution_count, counts[0] + 1, 'the replay did not run');
+  } finally {
+    const { left } = await k.shutdown([]);
+    assert.equal(left, []);
+  }
+});
+
 test('a core not made from the binary is refused up front, and the session stays', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'delve-kernel-core-'));
   const k = await JupyterClientKernel.start('harm-core', ordersDir);

@@ -87,6 +87,11 @@ export class JupyterClientKernel {
     return (await this.request<{ echo: string | null }>({ op: 'heartbeat', data, timeout })).echo;
   }
 
+  /** Sends one signed execute_request twice, byte for byte; the execution counts of the replies. */
+  async sendTwice(code: string, waitSeconds = 3): Promise<number[]> {
+    return (await this.request<{ execution_counts: number[] }>({ op: 'send_twice', code, wait: waitSeconds })).execution_counts;
+  }
+
   /** The interrupt button: jupyter_client's interrupt_kernel, as the kernelspec asks. */
   async interrupt(): Promise<void> {
     await this.request({ op: 'interrupt' });

@@ -12,6 +12,7 @@ then answers one JSON request per line with one JSON line:
   {"op": "is_complete", "code": ...}                    -> {"reply": ...}
   {"op": "inspect", "code": ..., "cursor": n}           -> {"reply": ...}
   {"op": "heartbeat", "data": ..., "timeout": s}       -> {"echo": data or null}
+  {"op": "send_twice", "code": ..., "wait": s}          -> {"execution_counts": [...]}
   {"op": "interrupt"}                                   -> {}
   {"op": "alive"}                                       -> {"alive": bool}
   {"op": "shutdown"}                                    -> {"exit": code}
@@ -101,6 +102,21 @@ def main():
                 answer = {'reply': message(shell_reply(kc, kc.inspect(request['code'], request['cursor']), timeout)[0])}
             elif op == 'heartbeat':
                 answer = {'echo': heartbeat(kc, request['data'], timeout)}
+            elif op == 'send_twice':
+                # One signed message sent twice, byte for byte (a replay): how many replies come back.
+                msg = kc.session.msg('execute_request', {'code': request['code'], 'silent': False, 'store_history': True, 'user_expressions': {}, 'allow_stdin': False, 'stop_on_error': True})
+                kc.shell_channel.send(msg)
+                kc.shell_channel.send(msg)
+                replies = []
+                deadline = time.monotonic() + request.get('wait', 3)
+                while time.monotonic() < deadline:
+                    try:
+                        reply = kc.get_shell_msg(timeout=0.2)
+                    except Empty:
+                        continue
+                    if reply['parent_header'].get('msg_id') == msg['header']['msg_id']:
+                        replies.append(reply['content'].get('execution_count'))
+                answer = {'execution_counts': replies}
             elif op == 'interrupt':
                 km.interrupt_kernel()
                 answer = {}
