@@ -38,6 +38,10 @@ test('Tab, help and Enter come from the command table; a halt lands in the progr
     assert.match(textOf(ok(await k.execute('help goroutine-graph'))), /flags:\n\s+--group \(-g\)/);
 
     ok(await k.execute(`exec ${binary} -- -pause 5ms\nbreak main.go:42\ncontinue`));
+    // A channel shows its queue (len/cap: qcount/dataqsiz), not hchan's count of fields.
+    assert.match(textOf(ok(await k.execute('frame 1 print orders'))), /^<-chan main\.Order 0\/0/);
+    // exit says what ends what, and ends nothing.
+    assert.match(textOf(ok(await k.execute('exit'))), /`detach` ends it \(killing the program it started\)/);
     ok(await k.execute('stackdiff snapshot before\nstackdiff snapshot after'));
     assert.equal((await k.complete('stackdiff ')).matches, ['after', 'before', 'drop', 'list', 'snapshot']);
     assert.equal((await k.complete('stackdiff drop b')).matches, ['before']);
