@@ -69,7 +69,11 @@ test('Tab, help and Enter come from the command table; a halt lands in the progr
     assert.match(shown, new RegExp(`> \\[goroutine ${m![1]}\\] main\\.`), 'shown at a frame of package main');
     // The cells that follow look at that goroutine and frame.
     const frame = Number(/at frame (\d+)/.exec(shown)?.[1] ?? 0);
-    const status = jsonOf(ok(await k.execute('status')));
+    const statusCell = ok(await k.execute('status'));
+    const status = jsonOf(statusCell);
+    // The table's location is module-relative (or $GOROOT/...); the JSON keeps the full path.
+    assert.match(textOf(statusCell), /\nlocation +\S+\(\) (\$GOROOT\/src\/|[^/\s])/);
+    assert.match(status.location, /\(\) \/\S+:\d+$/);
     assert.is(status.goroutine, m![1], JSON.stringify(status));
     assert.is(status.frame, String(frame));
     const locals = ok(await k.execute('locals'));

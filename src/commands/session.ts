@@ -1,5 +1,6 @@
 // Starting, ending and describing sessions: debug, exec, attach, core, connect, detach,
 // restart, status, dump.
+import { paths } from '../render/paths';
 import type { MimeBundle } from '../../kernel/interpreter';
 import { splitAtDashes, splitWords } from '../cell';
 import { UserError, usage } from '../errors';
@@ -24,6 +25,7 @@ export async function statusBundle(state: DebugState, next?: string): Promise<Mi
   const s = state.session;
   if (!s) return { 'text/plain': 'no target; ' + 'start one with `debug DIR`, `exec BINARY`, `attach PID`, `core BINARY COREFILE` or `connect HOST:PORT`', 'application/json': { kind: 'status', session: null } };
   let where = '';
+  let whereShort = '';
   let running = s.running;
   let exited: { status?: number } | undefined;
   if (!s.lostReason) {
@@ -37,7 +39,10 @@ export async function statusBundle(state: DebugState, next?: string): Promise<Mi
       running = st.Running;
       if (st.exited) exited = { status: st.exitStatus };
       const t = st.currentThread;
-      if (t && !st.Running) where = `${t.function?.name ?? '?'}() ${t.file}:${t.line}`;
+      if (t && !st.Running) {
+        where = `${t.function?.name ?? '?'}() ${t.file}:${t.line}`;
+        whereShort = `${t.function?.name ?? '?'}() ${paths.short(t.file)}:${t.line}`;
+      }
     }
   }
   const condition = s.lostReason ? `ended: ${s.lostReason}` : exited ? `exited with status ${exited.status}` : running ? 'running' : 'stopped';
@@ -46,7 +51,7 @@ export async function statusBundle(state: DebugState, next?: string): Promise<Mi
     { key: 'kind', value: s.kind },
     { key: 'pid', value: String((await s.knownPid()) || '') },
     { key: 'state', value: condition },
-    { key: 'location', value: where },
+    { key: 'location', value: whereShort || where },
     { key: 'goroutine', value: state.goroutineId === -1 ? 'current' : String(state.goroutineId) },
     { key: 'frame', value: String(state.frame) },
     { key: 'go', value: s.goVersion ?? 'unknown' },
@@ -54,7 +59,8 @@ export async function statusBundle(state: DebugState, next?: string): Promise<Mi
   ];
   const bundle = tableBundle({ columns: [{ name: 'key', type: 'string' }, { name: 'value', type: 'string' }], rows, title: next });
   // The session's kind is `sessionKind`: `kind` names the result, as everywhere.
-  bundle['application/json'] = { ...Object.fromEntries(rows.map((r) => [r.key === 'kind' ? 'sessionKind' : r.key, r.value])), kind: 'status' };
+  // The table shows the file module-relative; the JSON keeps the full path.
+  bundle['application/json'] = { ...Object.fromEntries(rows.map((r) => [r.key === 'kind' ? 'sessionKind' : r.key, r.value])), location: where, kind: 'status' };
   return bundle;
 }
 
