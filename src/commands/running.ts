@@ -64,23 +64,14 @@ function isUserGoroutine(g: Goroutine): boolean {
  */
 async function stopThatMatters(cx: CommandContext, s: Session, state: DebuggerState, note: string): Promise<(StopLocation & { note: string }) | undefined> {
   const stop = stopLocation(state);
-  const atBreakpoint = state.Threads?.find((t) => t.breakPoint && t.goroutineID > 0);
-  if (atBreakpoint) {
-    if (atBreakpoint.goroutineID === stop?.goroutineId) return { ...stop, note };
-    return chooseGoroutine(cx, s, atBreakpoint.goroutineID, note, 'at a breakpoint', stop) ?? (stop && { ...stop, note });
-  }
+  const atBreakpoint = state.Threads?.find((t) => t.breakPoint && t.goroutineID > 0)?.goroutineID;
+  if (atBreakpoint !== undefined && atBreakpoint === stop?.goroutineId) return { ...stop, note };
   const current = state.currentGoroutine;
-  if (current && isUserGoroutine(current)) return chosen(cx, s, current, note, 'the current goroutine', stop);
-  const page = await s.query.listGoroutines({ Start: 0, Count: 200 }).catch(() => undefined);
-  const first = page?.Goroutines?.filter(isUserGoroutine).sort((a, b) => a.id - b.id)[0];
-  if (!first) return stop && { ...stop, note };
-  return chosen(cx, s, first, note, 'the first goroutine of the program', stop);
-}
-
-async function chooseGoroutine(cx: CommandContext, s: Session, id: number, note: string, why: string, stop: StopLocation | undefined) {
-  const page = await s.query.listGoroutines({ Start: 0, Count: 200 }).catch(() => undefined);
-  const g = page?.Goroutines?.find((x) => x.id === id);
-  return g ? chosen(cx, s, g, note, why, stop) : undefined;
+  if (atBreakpoint === undefined && current && isUserGoroutine(current)) return chosen(cx, s, current, note, 'the current goroutine', stop);
+  const listed = (await s.query.listGoroutines({ Start: 0, Count: 200 }).catch(() => undefined))?.Goroutines ?? [];
+  const g = atBreakpoint !== undefined ? listed.find((x) => x.id === atBreakpoint) : listed.filter(isUserGoroutine).sort((a, b) => a.id - b.id)[0];
+  if (!g) return stop && { ...stop, note };
+  return chosen(cx, s, g, note, atBreakpoint !== undefined ? 'at a breakpoint' : 'the first goroutine of the program', stop);
 }
 
 /** Selects goroutine G at its innermost frame in the program's own code, for the cells that follow. */

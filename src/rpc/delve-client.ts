@@ -1,11 +1,9 @@
 // Typed calls of Delve's rpc2 server, one In/Out pair each (service/rpc2/server.go).
 import { DelveConnection } from './json-rpc';
 import type {
-  Breakpoint, DebuggerState, EvalScope, Goroutine, LoadConfig, Location, Register,
-  Stackframe, Thread, Variable, VersionInfo,
+  Breakpoint, DebuggerState, DumpState, EvalScope, Goroutine, GoroutineGroup, GoroutineGroupingOptions,
+  ListGoroutinesFilter, LoadConfig, Location, Register, Stackframe, Thread, TypeInfo, Variable, VersionInfo,
 } from './api';
-import type { DumpState, TypeInfo } from './api';
-import type { GoroutineGroup, GoroutineGroupingOptions, ListGoroutinesFilter } from './api';
 import { GoroutineField } from './api';
 
 export interface ListGoroutinesIn { Start: number; Count: number }
@@ -68,7 +66,8 @@ export class DelveClient {
   async command(input: CommandIn): Promise<DebuggerState> {
     return (await this.rpc.call<CommandOut>('Command', input, 0)).State;
   }
-  listGoroutines(input: ListGoroutinesIn): Promise<ListGoroutinesOut> {
+  /** One page; with Filters and grouping options, Delve filters and groups it. */
+  listGoroutines(input: ListGoroutinesWithIn): Promise<ListGoroutinesWithOut> {
     return this.rpc.call('ListGoroutines', input, 120_000);
   }
   /** Every goroutine, a page at a time; stops early (partial) when SIGNAL aborts. */
@@ -83,9 +82,6 @@ export class DelveClient {
       if (!more) return { goroutines, partial: false };
       start = page.Nextg;
     }
-  }
-  listGoroutinesWith(input: ListGoroutinesWithIn): Promise<ListGoroutinesWithOut> {
-    return this.rpc.call('ListGoroutines', input, 120_000);
   }
   /**
    * The goroutines FILTERS let through, a page at a time (Delve filters and groups each page:
@@ -115,7 +111,7 @@ export class DelveClient {
     const count = opts.filters.some((f) => f.Kind === GoroutineField.WaitingOnChannel) ? CHANNEL_WAITERS : GOROUTINE_PAGE;
     for (let start = 0; ; ) {
       if (opts.signal?.aborted) return done(true);
-      const page = await this.listGoroutinesWith({
+      const page = await this.listGoroutines({
         Start: start, Count: count, Filters: opts.filters, EvalScope: opts.scope,
         // A page holds at most COUNT groups: none is dropped, so merged totals are whole.
         ...(opts.group ? { GroupBy: opts.group.by, GroupByKey: opts.group.key ?? '', MaxGroupMembers: Math.min(opts.group.maxMembers, count), MaxGroups: count } : {}),

@@ -31,33 +31,30 @@ def message(msg):
     return {'header': {'msg_type': msg['msg_type']}, 'content': msg['content']}
 
 
-def shell_reply(kc, msg_id, timeout):
-    deadline = time.monotonic() + timeout
+def next_for(get, msg_id, deadline, waiting_for):
+    """The next message GET gives whose parent is MSG_ID, before DEADLINE."""
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
-            raise TimeoutError(f'no reply for {msg_id} within {timeout} s')
+            raise TimeoutError(f'no {waiting_for} for {msg_id} in time')
         try:
-            msg = kc.get_shell_msg(timeout=left)
+            msg = get(timeout=left)
         except Empty:
             continue
         if msg['parent_header'].get('msg_id') == msg_id:
-            return msg, deadline
+            return msg
+
+
+def shell_reply(kc, msg_id, timeout):
+    deadline = time.monotonic() + timeout
+    return next_for(kc.get_shell_msg, msg_id, deadline, 'reply'), deadline
 
 
 def collect(kc, msg_id, timeout):
     reply, deadline = shell_reply(kc, msg_id, timeout)
     iopub = []
     while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError(f'no idle status for {msg_id} within {timeout} s')
-        try:
-            msg = kc.get_iopub_msg(timeout=left)
-        except Empty:
-            continue
-        if msg['parent_header'].get('msg_id') != msg_id:
-            continue
+        msg = next_for(kc.get_iopub_msg, msg_id, deadline, 'idle status')
         if msg['msg_type'] == 'status':
             if msg['content']['execution_state'] == 'idle':
                 break
