@@ -3,12 +3,14 @@
 // position-independent binary reads right too.
 import * as fs from 'node:fs';
 import type { Session } from '../session/session';
-import { ElfFile } from '../session/elf';
+import { ElfFile, type ElfSymbol } from '../session/elf';
 import { FuncTable } from './pclntab';
 
 export interface LoadedFuncTable {
   table: FuncTable;
   binary: string;
+  /** The binary's package variables (the ELF symbol table's objects) where the process has them. */
+  dataSymbols(): ElfSymbol[];
   close(): void;
 }
 
@@ -42,7 +44,8 @@ export async function loadFuncTable(session: Session): Promise<LoadedFuncTable> 
       const found = elf.bytesAt(address - slide, length);
       return found && found.bytes.subarray(found.at, found.at + length);
     };
-    return { table: new FuncTable(pclntab, text, gofunc, readStatic), binary, close: () => elf.close() };
+    const dataSymbols = () => elf.dataSymbols().map((sym) => ({ ...sym, address: sym.address + slide }));
+    return { table: new FuncTable(pclntab, text, gofunc, readStatic), binary, dataSymbols, close: () => elf.close() };
   } catch (err) {
     elf.close();
     throw err;

@@ -20,6 +20,10 @@ export interface GStruct {
   startpc: number;
   /** The pprof label map, 0 when it has none. */
   labels: number;
+  /** g.waiting: the sudog (chain) it is blocked on, 0 when none. */
+  waiting: number;
+  /** g._defer: its heap or stack defer records, 0 when none. */
+  defers: number;
 }
 
 const NO_VALUES = { FollowPointers: false, MaxVariableRecurse: 0, MaxStringLen: 0, MaxArrayValues: 0, MaxStructFields: 0 };
@@ -50,6 +54,8 @@ export async function readGStructs(client: DelveClient, memory: MemoryReader): P
     gopc: offsetOf(layout, 'gopc'),
     startpc: offsetOf(layout, 'startpc'),
     labels: offsetOf(layout, 'labels'),
+    waiting: offsetOf(layout, 'waiting'),
+    defers: offsetOf(layout, '_defer'),
   };
   const size = Math.max(...Object.values(field)) + 8;
   const regions = addresses.filter((a) => a !== 0).map((a) => ({ start: a, length: size }));
@@ -70,6 +76,8 @@ export async function readGStructs(client: DelveClient, memory: MemoryReader): P
       gopc: readWord(b, field.gopc),
       startpc: readWord(b, field.startpc),
       labels: readWord(b, field.labels),
+      waiting: readWord(b, field.waiting),
+      defers: readWord(b, field.defers),
     });
   }
   return out;

@@ -6,9 +6,14 @@
 const MAGIC_GO118 = 0xfffffff0;
 const MAGIC_GO120 = 0xfffffff1;
 
-/** PCDATA_InlTreeIndex and FUNCDATA_InlTree (runtime/symtab.go, internal/abi). */
+/** internal/abi's PCDATA and FUNCDATA indexes. */
+export const PCDATA_STACK_MAP_INDEX = 1;
 const PCDATA_INL_TREE_INDEX = 2;
+export const FUNCDATA_ARGS_POINTER_MAPS = 0;
+export const FUNCDATA_LOCALS_POINTER_MAPS = 1;
+export const FUNCDATA_STACK_OBJECTS = 2;
 const FUNCDATA_INL_TREE = 3;
+export const FUNCDATA_OPEN_CODED_DEFER_INFO = 4;
 
 export interface GoFunc {
   /** The function's entry address in the process, and where its code ends. */
@@ -17,6 +22,8 @@ export interface GoFunc {
   name: string;
   /** The runtime's funcID: which special function this is (goexit, mcall, a wrapper...). */
   funcID: number;
+  /** Size of its argument frame (-0x80000000, ArgsSizeUnknown, for some assembly). */
+  args: number;
   /** Offsets of its pc-value tables in pctab (0: none). */
   pcsp: number;
   pcfile: number;
@@ -140,6 +147,24 @@ export class FuncTable {
     return [...found.values()].sort((a, b) => a.parentPc - b.parentPc);
   }
 
+  /** The value F's pc-value table INDEX (a PCDATA_ index) gives PC; -1 where it has none. */
+  pcdata(f: GoFunc, index: number, pc: number): number {
+    if (f.npcdata <= index) return -1;
+    return this.pcvalue(this.pclntab.readUInt32LE(f.tablesAt + 4 * index), f.entry, pc);
+  }
+
+  /** The process address of F's funcdata INDEX (a FUNCDATA_ index), or undefined where it has none. */
+  funcdata(f: GoFunc, index: number): number | undefined {
+    if (f.nfuncdata <= index) return undefined;
+    const off = this.pclntab.readUInt32LE(f.tablesAt + 4 * f.npcdata + 4 * index);
+    return off === 0xffffffff ? undefined : this.gofunc + off;
+  }
+
+  /** LENGTH bytes of the binary's read-only data at a process ADDRESS (funcdata, inline trees). */
+  staticBytes(address: number, length: number): Buffer | undefined {
+    return this.readStatic(address, length);
+  }
+
   private inlineIndexTable(f: GoFunc): number | undefined {
     if (f.npcdata <= PCDATA_INL_TREE_INDEX || f.nfuncdata <= FUNCDATA_INL_TREE) return undefined;
     const table = this.pclntab.readUInt32LE(f.tablesAt + 4 * PCDATA_INL_TREE_INDEX);
@@ -191,6 +216,7 @@ export class FuncTable {
       end: this.textStart + p.readUInt32LE(this.functabAt + 8 * (i + 1)),
       name: this.funcName(p.readInt32LE(at + 4)),
       funcID: p[at + tail],
+      args: p.readInt32LE(at + 8),
       pcsp: p.readUInt32LE(at + 16),
       pcfile: p.readUInt32LE(at + 20),
       pcln: p.readUInt32LE(at + 24),

@@ -6,6 +6,9 @@ export interface RunningGoroutine {
   threadId: number;
   /** The thread's RSP (undefined when its registers cannot be read). */
   sp: number | undefined;
+  /** Its RIP, and every general register's value (a running goroutine's pointers may be only there). */
+  pc?: number;
+  registers?: { name: string; value: number }[];
 }
 
 export async function runningGoroutines(client: DelveClient): Promise<Map<number, RunningGoroutine>> {
@@ -13,16 +16,17 @@ export async function runningGoroutines(client: DelveClient): Promise<Map<number
   const sps = await Promise.all(
     threads.map((t) =>
       client.listRegisters({ ThreadID: t.id, IncludeFp: false }).then(
-        (regs) => {
-          const rsp = regs.find((r) => r.Name === 'Rsp');
-          return rsp ? Number(rsp.Value) : undefined;
-        },
+        (regs) => regs.map((r) => ({ name: r.Name, value: Number(r.Value) })).filter((r) => Number.isFinite(r.value)),
         () => undefined,
       ),
     ),
   );
   const out = new Map<number, RunningGoroutine>();
-  threads.forEach((t, i) => out.set(t.goroutineID, { threadId: t.id, sp: sps[i] }));
+  threads.forEach((t, i) => {
+    const regs = sps[i];
+    const get = (name: string) => regs?.find((r) => r.name === name)?.value;
+    out.set(t.goroutineID, { threadId: t.id, sp: get('Rsp'), pc: get('Rip'), registers: regs });
+  });
   return out;
 }
 

@@ -9,6 +9,7 @@ import { graphBundle } from '../render/graph';
 import { askDelve } from '../state';
 import { captureStacks } from '../capture/capture-stacks';
 import { captureWaits } from '../waits/capture';
+import { captureReach } from '../reach/capture';
 import type { Command } from './command';
 import { counted, progressDisplay } from './progress';
 
@@ -16,19 +17,22 @@ interface GraphArgs {
   group: boolean;
   all: boolean;
   focus?: number;
+  /** Who reaches what from Delve's variable reads instead of the heap walk (the cross-check). */
+  delve: boolean;
 }
 
-const USAGE = 'goroutine-graph [--group] [--all] [--focus ID]';
+const USAGE = 'goroutine-graph [--group] [--all] [--focus ID] [--delve]';
 /** Frames read per goroutine: where it waits and who called it, not a whole deep recursion. */
 const STACK_DEPTH = 50;
 
 function parseArgs(text: string): GraphArgs {
   const words = splitWords(text);
-  const args: GraphArgs = { group: false, all: false };
+  const args: GraphArgs = { group: false, all: false, delve: false };
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
     if (w === '--group' || w === '-g') args.group = true;
     else if (w === '--all' || w === '-a') args.all = true;
+    else if (w === '--delve') args.delve = true;
     else if (w === '--focus' || w === '-f') {
       const id = Number(words[++i]);
       if (!Number.isInteger(id) || id <= 0) throw usage('goroutine-graph', USAGE, '--focus needs a goroutine id (`goroutines` lists them)');
@@ -46,11 +50,14 @@ export const graphCommands: Command[] = [
       { name: '--group', aliases: ['-g'], summary: 'one node per status, wait reason and stack' },
       { name: '--all', aliases: ['-a'], summary: 'include the runtime\'s own goroutines' },
       { name: '--focus', aliases: ['-f'], value: 'ID', summary: 'draw one goroutine\'s neighbourhood' },
+      { name: '--delve', aliases: [], summary: 'who reaches what from Delve\'s variable reads, not the heap walk' },
     ],
     summary: 'Who waits on what: the wait-for graph, its deadlock cycles and leaked goroutines, with evidence.',
     details:
       'Draws goroutines and the objects they block on (channels, selects, mutexes, RWMutexes, wait groups, conds, semaphores), '
-      + 'each object joined to the goroutines whose frames reach it and so could wake it (a mutex: its likely holder). '
+      + 'each object joined to the goroutines whose frames reach it and so could wake it (a mutex: its holder, proven by a pending deferred Unlock, else likely). '
+      + 'Who reaches what is decided as the GC\'s own leak detector decides it: the whole heap is walked from the package variables, pending timers '
+      + 'and the stacks of goroutines that may still run, to a fixed point; --delve reads Delve\'s variables instead (the cross-check). '
       + 'Below the picture: every deadlock cycle and every leaked goroutine, with the frame and variable behind each edge and a confidence. '
       + '--group draws goroutines with the same status, wait reason and stack as one node (automatic above '
       + `${AUTO_GROUP_ABOVE} goroutines); --focus ID draws one goroutine's neighbourhood; --all includes the runtime's own goroutines. `
@@ -71,10 +78,20 @@ export const graphCommands: Command[] = [
         maxFrames: STACK_DEPTH,
         onProgress: (p) => progress(p.phase === 'goroutines' ? counted('listing goroutines', p.done, 0) : counted('reading stacks', p.done, p.total)),
       }));
-      const capture = await askDelve('goroutine-graph', () => captureWaits(s.query, stacks, { signal: cx.signal, progress }));
+      const capture = await askDelve('goroutine-graph', async () => {
+        if (args.delve) return captureWaits(s.query, stacks, { signal: cx.signal, progress });
+        try {
+          return (await captureReach(s, stacks, { signal: cx.signal, progress })).capture;
+        } catch (err) {
+          if (cx.signal.aborted) throw err;
+          const c = await captureWaits(s.query, stacks, { signal: cx.signal, progress });
+          c.notes.unshift(`the heap could not be walked (${(err as Error).message}): who reaches what was read through Delve's variables instead`);
+          return c;
+        }
+      });
       progress('analysing');
       const graph = buildWaitGraph(capture);
-      const findings = findDeadlocksAndLeaks(graph, { incomplete: capture.partial || capture.unscanned.length > 0 });
+      const findings = capture.undecided ? { deadlocks: [], leaks: [] } : findDeadlocksAndLeaks(graph, { incomplete: capture.partial || capture.unscanned.length > 0 });
       let drawn = args.all ? graph : withoutRuntimeGoroutines(graph);
       if (args.focus !== undefined) {
         const around = focusOn(drawn, findings, args.focus);

@@ -20,7 +20,14 @@ export interface ElfSegment {
   filesz: number;
 }
 
+export interface ElfSymbol {
+  name: string;
+  address: number;
+  size: number;
+}
+
 const SHT_NOBITS = 8;
+const STT_OBJECT = 1;
 const PT_LOAD = 1;
 
 export class ElfFile {
@@ -88,6 +95,21 @@ export class ElfFile {
     const s = this.sections.find((x) => x.address > 0 && !x.noBits && address >= x.address && address + length <= x.address + x.size);
     if (!s) return undefined;
     return { bytes: this.load(s), at: address - s.address };
+  }
+
+  /** The symbol table's data objects (STT_OBJECT), sorted by address: which package variable an address is in. */
+  dataSymbols(): ElfSymbol[] {
+    const table = this.section('.symtab');
+    const strings = this.sectionBytes('.strtab');
+    if (!table || !strings) return [];
+    const bytes = this.read(table.offset, table.size);
+    const out: ElfSymbol[] = [];
+    for (let at = 0; at + 24 <= bytes.length; at += 24) {
+      if ((bytes[at + 4] & 0xf) !== STT_OBJECT) continue;
+      const name = strings.toString('utf8', bytes.readUInt32LE(at), strings.indexOf(0, bytes.readUInt32LE(at)));
+      out.push({ name, address: Number(bytes.readBigUInt64LE(at + 8)), size: Number(bytes.readBigUInt64LE(at + 16)) });
+    }
+    return out.sort((a, b) => a.address - b.address);
   }
 
   /** LENGTH bytes of the file at OFFSET. */

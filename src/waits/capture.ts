@@ -52,36 +52,14 @@ export async function captureWaits(client: DelveClient, stacks: StackCapture, op
   };
 
   // 1. Goroutines and their stacks, as captured.
-  for (const g of stacks.goroutines) {
-    const frames = g.frames.map((f) => ({ function: f.function, file: f.file, line: f.line }));
-    // Where the program itself is: Delve counts sync's frames as user code, the graph does not.
-    const top = frames.find((f) => !isMachineryFrame(f.function) && !isStandardLibrary(f.function))
-      ?? frames.find((f) => !isMachineryFrame(f.function))
-      ?? { function: '', file: '', line: 0 };
-    const unreadable = g.status === 'unreadable';
-    capture.goroutines.push({
-      id: g.id, status: g.status, waitReason: g.waitReason, startFunction: g.startFunction, goStatement: g.goStatement,
-      function: top.function, file: top.file, line: top.line, frames,
-      runtimeInternal: isRuntimeInternal(g.startFunction),
-      waitClass: unreadable ? 'unknown' : waitClassOf(g.status, g.waitReason),
-      objects: [],
-      ...(unreadable ? { problem: `unreadable goroutine${g.error ? `: ${g.error}` : ''}` } : {}),
-    });
-  }
+  capture.goroutines = waitingGoroutines(stacks);
   if (stopped()) return capture;
 
   // 2. What each blocked goroutine waits on.
   const chanWaiters = capture.goroutines.filter((g) => g.waitClass === 'chan' || g.waitClass === 'select');
   const syncWaiters = capture.goroutines.filter((g) => g.waitClass === 'sync');
   say(`reading waits: ${chanWaiters.length} on channels, ${syncWaiters.length} on locks and wait groups`);
-  // Delve finds the goroutine of an Eval's scope by walking every g unless it has listed
-  // them all once: without this, each of thousands of Evals walks them (quadratic).
-  if (chanWaiters.length + syncWaiters.length > 0) await client.listAllGoroutines({ signal });
-  if (await readChannelWaits(client, chanWaiters, signal)) capture.partial = true;
-  const layouts = new SyncLayouts(client);
-  const semtable = new SemaTable(client);
-  const syncRead = await callAll(syncWaiters, (g) => readSyncWait(client, g, layouts, semtable), { signal });
-  if (syncRead.partial) capture.partial = true;
+  if (await readWaitsThroughDelve(client, [...chanWaiters, ...syncWaiters], signal)) capture.partial = true;
   if (stopped()) return capture;
 
   const waited = new Map<number, ObjectKind>();
@@ -128,6 +106,43 @@ export async function captureWaits(client: DelveClient, stacks: StackCapture, op
     capture.unscanned = [...unscanned].sort((a, b) => a - b);
   }
   return capture;
+}
+
+/** Every goroutine of a stack capture, with how it waits (its objects still to be read). */
+export function waitingGoroutines(stacks: StackCapture): WaitingGoroutine[] {
+  return stacks.goroutines.map((g) => {
+    const frames = g.frames.map((f) => ({ function: f.function, file: f.file, line: f.line }));
+    // Where the program itself is: Delve counts sync's frames as user code, the graph does not.
+    const top = frames.find((f) => !isMachineryFrame(f.function) && !isStandardLibrary(f.function))
+      ?? frames.find((f) => !isMachineryFrame(f.function))
+      ?? { function: '', file: '', line: 0 };
+    const unreadable = g.status === 'unreadable';
+    return {
+      id: g.id, status: g.status, waitReason: g.waitReason, startFunction: g.startFunction, goStatement: g.goStatement,
+      function: top.function, file: top.file, line: top.line, frames,
+      runtimeInternal: isRuntimeInternal(g.startFunction),
+      waitClass: unreadable ? 'unknown' : waitClassOf(g.status, g.waitReason),
+      objects: [],
+      ...(unreadable ? { problem: `unreadable goroutine${g.error ? `: ${g.error}` : ''}` } : {}),
+    };
+  });
+}
+
+/**
+ * What Delve can tell of the waits memory could not: channel waits (g.waiting, else the
+ * channel argument) and sync waits (the sync frame's receiver, the semaphore).
+ */
+export async function readWaitsThroughDelve(client: DelveClient, waiters: WaitingGoroutine[], signal?: AbortSignal): Promise<boolean> {
+  const chans = waiters.filter((g) => g.waitClass === 'chan' || g.waitClass === 'select');
+  const syncs = waiters.filter((g) => g.waitClass === 'sync');
+  if (chans.length + syncs.length === 0) return false;
+  // Delve finds the goroutine of an Eval's scope by walking every g unless it has listed
+  // them all once: without this, each of thousands of Evals walks them (quadratic).
+  await client.listAllGoroutines({ signal });
+  if (await readChannelWaits(client, chans, signal)) return true;
+  const layouts = new SyncLayouts(client);
+  const semtable = new SemaTable(client);
+  return (await callAll(syncs, (g) => readSyncWait(client, g, layouts, semtable), { signal })).partial;
 }
 
 /**

@@ -12,6 +12,17 @@
 // | stopped timers       | status     | 1.23  | when == 0                                              |
 // | sync.Mutex           | {state, sema} | 1.24 | {_ noCopy; mu internal/sync.Mutex{state, sema}}       |
 import { Kind, type Variable } from '../rpc/api';
+
+/**
+ * The same differences for the heap walk, which reads raw memory (reach/layouts.ts): the
+ * field whose offset holds the address, first present wins.
+ */
+export const MEMORY_FIELDS = {
+  /** sudog.c: a *hchan; from 1.26 maybeTraceableChan embedding maybeTraceablePtr{vp, vu}: vu holds it. */
+  sudogChannel: ['c.maybeTraceablePtr.vu', 'c.vu', 'c'],
+  /** sudog.elem: unsafe.Pointer; from 1.26 maybeTraceablePtr{vp, vu}. */
+  sudogElem: ['elem.vu', 'elem'],
+} as const;
 import type { ObjectKind } from './types';
 
 export function child(v: Variable | undefined, name: string): Variable | undefined {

@@ -61,6 +61,11 @@ export interface FrameReference {
   variable: string;
   /** The Go type at the end of that path (`chan int`, `*sync.Mutex`). */
   type?: string;
+  /**
+   * For a mutex: this goroutine holds it, proven (a pending deferred Unlock of it) or
+   * likely; absent, the reference only reaches it (and is taken as a likely holder).
+   */
+  holder?: 'proven' | 'likely';
 }
 
 /**
@@ -96,6 +101,8 @@ export interface WaitCapture {
   unscanned: number[];
   /** Interrupted before the capture was complete. */
   partial: boolean;
+  /** Interrupted before who reaches what was known at all: no finding may be drawn from it. */
+  undecided?: boolean;
   /** Notes for the user about what could not be read. */
   notes: string[];
 }

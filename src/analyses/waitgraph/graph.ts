@@ -94,7 +94,7 @@ export function buildWaitGraph(capture: WaitCapture): WaitGraph {
       if (waiters.has(goroutine)) continue;
       const holder = kind === 'mutex' || kind === 'rwmutex';
       edges.push({
-        from: id, to: goroutineNodeId(goroutine), type: holder ? 'holds' : 'wakes', confidence: holder ? 'likely' : 'certain',
+        from: id, to: goroutineNodeId(goroutine), type: holder ? 'holds' : 'wakes', confidence: holder && r.holder !== 'proven' ? 'likely' : 'certain',
         evidence: `${r.function} (${shortFile(r.file)}:${r.line}) ${r.variable}`,
       });
     }

@@ -1,0 +1,377 @@
+// goroutine-graph's capture by heap reachability: reads the goroutines' waits, the heap
+// graph and every root of a stopped target in bulk (reach/read-*.ts), proves mutex holders
+// where the defer records show them, and decides who can still wake whom
+// (analyses/waitgraph/reachability.ts). Delve answers only what memory cannot: the
+// runtime's types, the threads' registers, the P timer heaps, and waits memory did not show.
+import { performance } from 'node:perf_hooks';
+import type { Capture as StackCapture } from '../capture/capture';
+import { loadFuncTable, type LoadedFuncTable } from '../capture/binary';
+import { readGStructs, readRegions, readWord, type GStruct } from '../capture/g-structs';
+import type { FuncTable } from '../capture/pclntab';
+import { runningGoroutines, type RunningGoroutine } from '../capture/threads';
+import { readSlice, readU64s } from '../heap/read-heap';
+import { runtimeLayout } from '../heap/runtime-layout';
+import type { DelveClient } from '../rpc/delve-client';
+import { openMemory, type MemoryReader } from '../session/memory';
+import type { Session } from '../session/session';
+import { isMachineryFrame } from '../waits/classify';
+import { readWaitsThroughDelve, waitingGoroutines } from '../waits/capture';
+import { timerHeapExpr, timersShape } from '../waits/runtime-shapes';
+import type { WaitCapture, WaitingGoroutine } from '../waits/types';
+import { reachWaits, type Container, type Holder, type Root } from '../analyses/waitgraph/reachability';
+import { StackScanner, type ScannedStack } from './frames';
+import { objectAt, type HeapGraph } from './heap-graph';
+import { readReachLayouts, type ReachLayouts } from './layouts';
+import { readDataSections, readGlobalRoots, readHeapGraph, type DataSections } from './read-graph';
+import { readChannels, readWaitsFromMemory, typeName } from './read-waits';
+
+export interface ReachCaptureOptions {
+  signal?: AbortSignal;
+  progress?: (message: string) => void;
+}
+
+/** What the heap walk saw, for the notes and benchmarks. */
+export interface ReachStats {
+  objects: number;
+  edges: number;
+  scannedBytes: number;
+  globalRoots: number;
+  stackRoots: number;
+  ms: number;
+}
+
+/** Package variables of the runtime itself: its scheduler, heap and semaphore tables reach every g and waiter. */
+const RUNTIME_OWNED = /^(runtime\.|internal\/runtime\/)/;
+/** Frames whose Unlock a deferred call may be: the receiver it captured is then held. */
+const UNLOCKS = /^(sync\.\(\*Mutex\)\.Unlock|sync\.\(\*RWMutex\)\.(R?Unlock)|internal\/sync\.\(\*Mutex\)\.Unlock)$/;
+const STACK_READ_MAX = 64 << 20;
+const NO_VALUES = { FollowPointers: false, MaxVariableRecurse: 1, MaxStringLen: 0, MaxArrayValues: 100_000, MaxStructFields: -1 };
+
+/** Why the heap walk cannot be used on SESSION (the Delve path is then taken), else undefined. */
+export async function captureReach(session: Session, stacks: StackCapture, opts: ReachCaptureOptions = {}): Promise<{ capture: WaitCapture; stats: ReachStats }> {
+  const started = performance.now();
+  const say = (m: string) => opts.progress?.(m);
+  const client = session.query;
+  const memory = await openMemory(session);
+  let loaded: LoadedFuncTable | undefined;
+  const capture: WaitCapture = { goroutines: waitingGoroutines(stacks), references: [], packageReferences: [], timerChannels: [], unscanned: [], partial: stacks.partial, notes: [] };
+  const empty = { objects: 0, edges: 0, scannedBytes: 0, globalRoots: 0, stackRoots: 0, ms: 0 };
+  if (stacks.partial || opts.signal?.aborted) return { capture: undecided(capture), stats: empty };
+  try {
+    loaded = await loadFuncTable(session);
+    const table = loaded.table;
+    say('reading the runtime\'s types');
+    const [layout, layouts, gstructs, running] = await Promise.all([
+      runtimeLayout(session, memory), readReachLayouts(client), readGStructs(client, memory), runningGoroutines(client),
+    ]);
+    const byId = new Map(gstructs.map((g) => [g.id, g]));
+
+    // What each blocked goroutine waits on: memory first, Delve for what it did not show.
+    const waiters = capture.goroutines.filter((g) => g.waitClass === 'chan' || g.waitClass === 'select' || g.waitClass === 'sync');
+    say(`reading waits of ${waiters.length} blocked goroutines`);
+    await readWaitsFromMemory(memory, layouts, waiters, byId);
+    const unread = waiters.filter((g) => g.objects.length === 0);
+    if (unread.length > 0 && (await readWaitsThroughDelve(client, unread, opts.signal))) capture.partial = true;
+    const chans = await describeChannels(memory, layouts, capture.goroutines);
+
+    say('reading the heap');
+    // A g's contents are its goroutine's (reached only if it may run); a P's timer heap holds
+    // stopped timers too (their pending ones are roots of their own, below).
+    const allp = await readSlice(memory, layout.addr.allp);
+    const opaque = new Set([...gstructs.map((g) => g.address), ...await readU64s(memory, allp.ptr, allp.len)]);
+    const graph = await readHeapGraph(memory, layout, { signal: opts.signal, progress: say, opaque });
+    say('reading roots: package variables, stacks, timers');
+    const sections = await readDataSections(memory, layout, layouts.masks);
+    const symbols = loaded.dataSymbols();
+    const globals = await readGlobalRoots(memory, sections, symbols, (name) => RUNTIME_OWNED.test(name));
+    const roots: Root[] = globals.map((r) => ({ place: { kind: 'global', symbol: r.symbol, offset: r.offset }, value: r.value }));
+    for (const t of await readPendingTimers(client, memory, layouts)) roots.push({ place: { kind: 'timer', timer: t }, value: t });
+
+    const scanner = new StackScanner(table);
+    const live = capture.goroutines.map((g) => byId.get(g.id)).filter((g): g is GStruct => g !== undefined);
+    const stacksRead = await readStacks(memory, live, running);
+    const goroutineRoots = new Map<number, Root[]>();
+    const scanned = new Map<number, ScannedStack>();
+    const deferred = new Map<number, { function: string; closure: number }[]>();
+    let stackRoots = 0;
+    for (const g of live) {
+      const s = stacksRead.get(g.id);
+      if (!s) {
+        capture.unscanned.push(g.id);
+        continue;
+      }
+      const result = scanner.scan(s.pc, s.sp, { start: s.sp, bytes: s.bytes }, s.running !== undefined);
+      scanned.set(g.id, result);
+      const rs: Root[] = result.roots.map((r) => ({ place: { kind: 'stack', goroutine: g.id, frame: r.frame, slot: r.slot }, value: r.value }));
+      for (const reg of s.running?.registers ?? []) if (reg.value > 4096) rs.push({ place: { kind: 'register', goroutine: g.id, register: reg.name }, value: reg.value });
+      const defers = result.frames.flatMap((f, frame) => f.defers.map((closure) => ({ frame, function: f.function, closure })));
+      for (const closure of await deferRecords(memory, layouts, g.defers)) defers.push({ frame: 0, function: 'a defer record', closure });
+      for (const d of defers) rs.push({ place: { kind: 'defer', goroutine: g.id, frame: d.frame }, value: d.closure });
+      deferred.set(g.id, defers);
+      if (result.error) capture.unscanned.push(g.id);
+      goroutineRoots.set(g.id, rs);
+      stackRoots += rs.length;
+    }
+
+    const containers = containersOf(capture.goroutines, graph, sections, symbols, live);
+    const holders = await provenAndLikelyHolders(memory, table, capture.goroutines, scanned, deferred, containers, symbols);
+    const frameOf = (goroutine: number, frame: number) => {
+      const f = scanned.get(goroutine)?.frames[frame];
+      if (!f) return { function: '', file: '', line: 0 };
+      const fn = table.findFunc(f.pc);
+      const at = fn ? table.lineAt(fn, frame === 0 ? f.pc : f.pc - 1) : { file: '', line: 0 };
+      return { function: f.function, file: at.file, line: at.line };
+    };
+    opts.signal?.throwIfAborted();
+    say('deciding who can wake whom');
+    const result = reachWaits(capture, { graph, roots, goroutineRoots, containers, timerChannels: chans.timers, holders, frameOf });
+    for (const g of capture.goroutines) for (const o of g.objects) if (o.kind === 'chan' && !o.type) o.type = chans.types.get(o.address) ?? '';
+    if (result.untraced.length > 0) capture.notes.push(`what ${result.untraced.length} stuck goroutine(s) reach was traced only in part: findings are marked likely`);
+    capture.unscanned = [...new Set([...capture.unscanned, ...result.untraced])].sort((a, b) => a - b);
+    const stats = { objects: graph.objectCount, edges: graph.edgeTarget.length, scannedBytes: graph.scannedBytes, globalRoots: globals.length, stackRoots, ms: Math.round(performance.now() - started) };
+    return { capture, stats };
+  } catch (err) {
+    if (opts.signal?.aborted) return { capture: undecided(capture), stats: empty };
+    throw err;
+  } finally {
+    loaded?.close();
+    await memory.close();
+  }
+}
+
+/** Interrupted before the walk was done: no reference is known, so nothing may be called stuck. */
+function undecided(capture: WaitCapture): WaitCapture {
+  capture.partial = true;
+  capture.undecided = true;
+  capture.notes.push('interrupted before the heap walk was done: who can wake whom is not decided, so nothing is reported stuck');
+  return capture;
+}
+
+/** Channel types (`chan main.Result`) and which channels a pending timer feeds (hchan.timer, Go 1.23+). */
+async function describeChannels(memory: MemoryReader, l: ReachLayouts, goroutines: WaitingGoroutine[]): Promise<{ types: Map<number, string>; timers: Set<number> }> {
+  const addresses = [...new Set(goroutines.flatMap((g) => g.objects.filter((o) => o.kind === 'chan').map((o) => o.address)))];
+  const info = await readChannels(memory, l, addresses);
+  const types = new Map<number, string>();
+  const names = new Map<number, Promise<string | undefined>>();
+  const timers = new Set<number>();
+  const timerWhen = await readRegions(memory, [...info.values()].filter((c) => c.timer).map((c) => ({ start: c.timer + l.timer.when, length: 8 })));
+  for (const [address, c] of info) {
+    if (!names.has(c.elemType)) names.set(c.elemType, typeName(memory, l, c.elemType));
+    const elem = await names.get(c.elemType)!;
+    types.set(address, `chan ${elem ?? '?'}${c.cap > 0 ? ` (len ${c.len}, cap ${c.cap})` : ''}${c.closed ? ' (closed)' : ''}`);
+    const when = c.timer ? timerWhen.get(c.timer + l.timer.when) : undefined;
+    if (when && readWord(when, 0) > 0) timers.add(address);
+  }
+  return { types, timers };
+}
+
+/** Timers in every P's heap that will still fire (when > 0): roots, as the runtime's timers keep their funcs and channels alive. */
+async function readPendingTimers(client: DelveClient, memory: MemoryReader, l: ReachLayouts): Promise<number[]> {
+  const scope = { GoroutineID: -1, Frame: 0 };
+  const count = await client.eval({ Scope: scope, Expr: 'len(runtime.allp)', Cfg: NO_VALUES }).then((v) => Number(v.value), () => 0);
+  const out: number[] = [];
+  for (let p = 0; p < count; p++) {
+    const pexpr = `runtime.allp[${p}]`;
+    const shape = await client.eval({ Scope: scope, Expr: `${pexpr}.timers`, Cfg: { ...NO_VALUES, MaxVariableRecurse: 0 } }).then(timersShape, () => undefined);
+    if (!shape) continue;
+    const heap = await client.eval({ Scope: scope, Expr: timerHeapExpr(pexpr, shape), Cfg: NO_VALUES }).catch(() => undefined);
+    for (const e of heap?.children ?? []) {
+      const ptr = shape === 'struct' ? e.children?.find((c) => c.name === 'timer') : e;
+      const address = Number(ptr?.value ?? 0);
+      if (address) out.push(address);
+    }
+  }
+  const when = await readRegions(memory, out.map((t) => ({ start: t + l.timer.when, length: 8 })));
+  return out.filter((t) => {
+    const w = when.get(t + l.timer.when);
+    return !w || readWord(w, 0) > 0; // unreadable counts as pending: it may wake someone
+  });
+}
+
+interface StackRead {
+  pc: number;
+  sp: number;
+  bytes: Buffer;
+  running?: RunningGoroutine;
+}
+
+/** Each goroutine's stack from its sp (a running one's thread's, else sched.sp) to its top. */
+async function readStacks(memory: MemoryReader, gs: GStruct[], running: Map<number, RunningGoroutine>): Promise<Map<number, StackRead>> {
+  const plans = gs.map((g) => {
+    const r = running.get(g.id);
+    const onStack = r?.sp !== undefined && r.pc !== undefined && r.sp >= g.stackLo && r.sp < g.stackHi;
+    return { g, pc: onStack ? r!.pc! : g.schedPc, sp: onStack ? r!.sp! : g.schedSp, running: r };
+  }).filter((p) => p.sp >= p.g.stackLo && p.sp < p.g.stackHi && p.pc);
+  const bytes = await readRegions(memory, plans.map((p) => ({ start: p.sp, length: Math.min(p.g.stackHi - p.sp, STACK_READ_MAX) })));
+  const out = new Map<number, StackRead>();
+  for (const p of plans) {
+    const b = bytes.get(p.sp);
+    if (b) out.set(p.g.id, { pc: p.pc, sp: p.sp, bytes: b, ...(p.running ? { running: p.running } : {}) });
+  }
+  return out;
+}
+
+/** The closures of a g's defer records (g._defer, linked; open-coded ones are in its frames). */
+async function deferRecords(memory: MemoryReader, l: ReachLayouts, first: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let at = first, n = 0; at && n < 1000; n++) {
+    try {
+      const d = await memory.read(at, l.defer.size);
+      const fn = readWord(d, l.defer.fn);
+      if (fn) out.push(fn);
+      at = readWord(d, l.defer.link);
+    } catch {
+      break;
+    }
+  }
+  return out;
+}
+
+/** What holds each waited-on object: a heap object, a package variable, a goroutine's stack. */
+function containersOf(goroutines: WaitingGoroutine[], graph: HeapGraph, sections: DataSections, symbols: { name: string; address: number; size: number }[], gs: GStruct[]): Map<number, Container> {
+  const out = new Map<number, Container>();
+  for (const g of goroutines) for (const o of g.objects) {
+    if (out.has(o.address)) continue;
+    const id = objectAt(graph, o.address);
+    if (id >= 0) {
+      out.set(o.address, { kind: 'heap', id });
+      continue;
+    }
+    const inData = [sections.data, sections.bss, ...sections.noptr].some((s) => o.address >= s.start && o.address < s.end);
+    if (inData) {
+      out.set(o.address, { kind: 'global', symbol: symbolAt(symbols, o.address) ?? `0x${o.address.toString(16)}` });
+      continue;
+    }
+    const owner = gs.find((x) => o.address >= x.stackLo && o.address < x.stackHi);
+    out.set(o.address, owner ? { kind: 'stack', goroutine: owner.id } : { kind: 'elsewhere' });
+  }
+  return out;
+}
+
+function symbolAt(symbols: { name: string; address: number; size: number }[], address: number): string | undefined {
+  let lo = 0;
+  let hi = symbols.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (symbols[mid].address <= address) lo = mid;
+    else hi = mid - 1;
+  }
+  const s = symbols[lo];
+  if (!s || address < s.address || address >= s.address + Math.max(s.size, 1)) return undefined;
+  return address === s.address ? s.name : `${s.name}+0x${(address - s.address).toString(16)}`;
+}
+
+/**
+ * Who holds each waited-on mutex. Proven: a pending deferred call whose function unlocks
+ * (sync's Unlock, inlined or called) and whose closure captured that mutex's address, or,
+ * for a mutex in a package variable, whose code addresses it. Likely: a live pointer to
+ * exactly that mutex in a frame of the program (not a container that holds it), or a frame
+ * whose code addresses that package variable, in a goroutine not waiting on it.
+ */
+async function provenAndLikelyHolders(
+  memory: MemoryReader, table: FuncTable, goroutines: WaitingGoroutine[], scanned: Map<number, ScannedStack>,
+  deferred: Map<number, { function: string; closure: number }[]>, containers: Map<number, Container>, symbols: { name: string; address: number; size: number }[],
+): Promise<Holder[]> {
+  const mutexes = new Map<number, Set<number>>(); // address -> its waiters
+  for (const g of goroutines) for (const o of g.objects) {
+    if (o.kind !== 'mutex' && o.kind !== 'rwmutex') continue;
+    if (!mutexes.has(o.address)) mutexes.set(o.address, new Set());
+    mutexes.get(o.address)!.add(g.id);
+  }
+  if (mutexes.size === 0) return [];
+  const code = new CodeReferences(table);
+  const out: Holder[] = [];
+  const seen = new Set<string>();
+  const add = (h: Holder) => {
+    const key = `${h.goroutine} ${h.address} ${h.proof}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(h);
+    }
+  };
+  const globals = [...mutexes.keys()].filter((m) => containers.get(m)?.kind === 'global');
+  for (const g of goroutines) {
+    const s = scanned.get(g.id);
+    if (!s || g.runtimeInternal) continue;
+    // Pending deferred calls (open-coded in frames, or defer records): a closure {fn, captured...}.
+    for (const d of deferred.get(g.id) ?? []) {
+      const words = await memory.read(d.closure, 64).catch(() => undefined);
+      if (!words) continue;
+      const fn = table.findFunc(readWord(words, 0));
+      if (!fn || !code.unlocks(fn)) continue;
+      const captured = Array.from({ length: 7 }, (_, i) => readWord(words, 8 + 8 * i));
+      for (const [m, waiters] of mutexes) {
+        if (waiters.has(g.id)) continue;
+        if (captured.includes(m) || (globals.includes(m) && code.addresses(fn, m))) {
+          add({ goroutine: g.id, address: m, proof: 'proven', evidence: `${d.function} defers ${fn.name}, an Unlock of it` });
+        }
+      }
+    }
+    // Live pointers to exactly the mutex, in the program's own frames.
+    for (const r of s.roots) {
+      const waiters = mutexes.get(r.value);
+      const f = s.frames[r.frame];
+      if (!waiters || waiters.has(g.id) || !f || isMachineryFrame(f.function) || f.conservative) continue;
+      add({ goroutine: g.id, address: r.value, proof: 'likely', evidence: `${f.function} holds a pointer to it (the runtime records no holder)` });
+    }
+    // Code of the program's frames that addresses a package-variable mutex.
+    for (const m of globals) {
+      if (mutexes.get(m)!.has(g.id)) continue;
+      const f = s.frames.find((x) => !isMachineryFrame(x.function) && code.addressesAt(x.pc, m));
+      if (f) add({ goroutine: g.id, address: m, proof: 'likely', evidence: `${f.function} uses ${symbolAt(symbols, m) ?? 'it'} (the runtime records no holder)` });
+    }
+  }
+  return out;
+}
+
+/** What a function's machine code calls and addresses (x86-64 CALL rel32, RIP-relative disp32). */
+class CodeReferences {
+  private readonly bytes = new Map<number, Buffer | undefined>();
+  private readonly unlock = new Map<number, boolean>();
+  constructor(private readonly table: FuncTable) {}
+
+  private code(entry: number, end: number): Buffer | undefined {
+    if (!this.bytes.has(entry)) this.bytes.set(entry, end - entry < 1 << 20 ? this.table.staticBytes(entry, end - entry) : undefined);
+    return this.bytes.get(entry);
+  }
+
+  /** F unlocks: it is an Unlock, inlines one, or calls one. */
+  unlocks(f: { entry: number; end: number; name: string }): boolean {
+    let known = this.unlock.get(f.entry);
+    if (known === undefined) {
+      const fn = this.table.findFunc(f.entry)!;
+      known = UNLOCKS.test(f.name) || this.table.outermostInlinedCalls(fn).some((c) => UNLOCKS.test(c.name)) || this.calls(f).some((c) => UNLOCKS.test(c));
+      this.unlock.set(f.entry, known);
+    }
+    return known;
+  }
+
+  /** Names of the functions F's CALL rel32 instructions reach (a byte scan: a false hit must land on an entry to count). */
+  private calls(f: { entry: number; end: number }): string[] {
+    const b = this.code(f.entry, f.end);
+    if (!b) return [];
+    const out: string[] = [];
+    for (let i = 0; i + 5 <= b.length; i++) {
+      if (b[i] !== 0xe8) continue;
+      const target = f.entry + i + 5 + b.readInt32LE(i + 1);
+      const fn = this.table.findFunc(target);
+      if (fn && fn.entry === target) out.push(fn.name);
+    }
+    return out;
+  }
+
+  /** Whether F's code holds a RIP-relative reference to ADDRESS (a LEAQ or MOVQ of a package variable). */
+  addresses(f: { entry: number; end: number }, address: number): boolean {
+    const b = this.code(f.entry, f.end);
+    if (!b) return false;
+    for (let i = 0; i + 4 <= b.length; i++) {
+      if (f.entry + i + 4 + b.readInt32LE(i) === address) return true;
+    }
+    return false;
+  }
+
+  addressesAt(pc: number, address: number): boolean {
+    const f = this.table.findFunc(pc);
+    return f ? this.addresses(f, address) : false;
+  }
+}

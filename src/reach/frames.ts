@@ -1,0 +1,212 @@
+// Which words of a goroutine's stack hold live pointers, frame by frame, as the Go runtime's
+// own stack scan finds them: each frame's locals and arguments pointer maps at its pc
+// (FUNCDATA_LocalsPointerMaps, FUNCDATA_ArgsPointerMaps, indexed by PCDATA_StackMapIndex),
+// its address-taken locals (FUNCDATA_StackObjects, scanned whole), and its pending
+// open-coded defers (FUNCDATA_OpenCodedDeferInfo). A dead slot's stale pointer is not a
+// reference, which is what keeps a leak from hiding behind main's old locals. Pure: stack
+// bytes and the function table in.
+import {
+  FUNCDATA_ARGS_POINTER_MAPS, FUNCDATA_LOCALS_POINTER_MAPS, FUNCDATA_OPEN_CODED_DEFER_INFO, FUNCDATA_STACK_OBJECTS,
+  PCDATA_STACK_MAP_INDEX, type FuncTable, type GoFunc,
+} from '../capture/pclntab';
+import type { StackBytes } from '../capture/unwind';
+
+/** A stack word that holds a pointer, and the frame it belongs to. */
+export interface StackRoot {
+  /** Index of the physical frame, innermost 0. */
+  frame: number;
+  /** The slot's address, and what it holds. */
+  slot: number;
+  value: number;
+}
+
+export interface ScannedFrame {
+  function: string;
+  pc: number;
+  sp: number;
+  /** Top of the frame (the caller's sp). */
+  fp: number;
+  /** Scanned word by word (no pointer maps at this pc: an interrupted or assembly frame). */
+  conservative: boolean;
+  /** Closures of defers this frame still has to run (open-coded: deferBits set). */
+  defers: number[];
+}
+
+export interface ScannedStack {
+  frames: ScannedFrame[];
+  roots: StackRoot[];
+  /** Why the walk stopped before the stack's bottom. */
+  error?: string;
+}
+
+const ARGS_SIZE_UNKNOWN = -0x80000000;
+const BOTTOM = new Set(['runtime.goexit', 'runtime.rt0_go', 'runtime.mcall', 'runtime.mstart', 'runtime.morestack']);
+const MAX_FRAMES = 10_000;
+
+/** Where a frame's live pointers lie, relative to its sp: the same for every goroutine parked at that pc. */
+interface FrameShape {
+  func: GoFunc;
+  spDelta: number;
+  /** Offsets from sp of the words holding live pointers. */
+  slots: number[];
+  /** [from, to) offsets from sp scanned whole (stack objects, or the frame when there are no maps). */
+  ranges: [number, number][];
+  conservative: boolean;
+  /** Open-coded defers: where the deferBits byte and the closure slots are, from sp. */
+  deferBits?: number;
+  deferSlots?: number;
+}
+
+export class StackScanner {
+  private readonly shapes = new Map<string, FrameShape | null>();
+
+  constructor(private readonly table: FuncTable) {}
+
+  /**
+   * Walks the stack from PC and SP. TOP_UNKNOWN: the innermost frame was stopped at an
+   * arbitrary instruction (a running goroutine), so it is scanned whole; a parked
+   * goroutine's top frame is at a call, like every caller.
+   */
+  scan(pc: number, sp: number, stack: StackBytes, topUnknown: boolean): ScannedStack {
+    const frames: ScannedFrame[] = [];
+    const roots: StackRoot[] = [];
+    const word = (address: number): number | undefined => {
+      const at = address - stack.start;
+      if (at < 0 || at + 8 > stack.bytes.length) return undefined;
+      return stack.bytes.readUInt32LE(at) + stack.bytes.readUInt32LE(at + 4) * 2 ** 32;
+    };
+    let conservativeNext = topUnknown;
+    for (let i = 0; i < MAX_FRAMES; i++) {
+      const shape = this.shape(pc, conservativeNext);
+      if (!shape) return { frames, roots, error: `no Go function at pc 0x${pc.toString(16)}` };
+      const fp = sp + shape.spDelta + 8;
+      const frame: ScannedFrame = { function: shape.func.name, pc, sp, fp, conservative: shape.conservative, defers: [] };
+      frames.push(frame);
+      for (const off of shape.slots) {
+        const value = word(sp + off);
+        if (value) roots.push({ frame: i, slot: sp + off, value });
+      }
+      for (const [from, to] of shape.ranges) {
+        for (let a = sp + from; a + 8 <= sp + to; a += 8) {
+          const value = word(a);
+          if (value) roots.push({ frame: i, slot: a, value });
+        }
+      }
+      if (shape.deferBits !== undefined && shape.deferSlots !== undefined) {
+        const bitsWord = word(sp + shape.deferBits);
+        const bits = bitsWord === undefined ? 0 : bitsWord % 256;
+        for (let b = 0; b < 8; b++) {
+          if (!(bits & (1 << b))) continue;
+          const closure = word(sp + shape.deferSlots + 8 * b);
+          if (closure) frame.defers.push(closure);
+        }
+      }
+      if (BOTTOM.has(shape.func.name) || shape.spDelta < 0) break;
+      const ret = word(fp - 8);
+      if (ret === undefined) return { frames, roots, error: `the walk left the stack at ${shape.func.name}` };
+      if (ret === 0) break;
+      // An asynchronously preempted frame was stopped anywhere: its maps do not hold there.
+      conservativeNext = shape.func.name === 'runtime.asyncPreempt';
+      pc = ret;
+      sp = fp;
+    }
+    return { frames, roots };
+  }
+
+  private shape(pc: number, conservative: boolean): FrameShape | undefined {
+    const key = `${pc}:${conservative ? 1 : 0}`;
+    let s = this.shapes.get(key);
+    if (s === undefined) {
+      s = this.computeShape(pc, conservative) ?? null;
+      this.shapes.set(key, s);
+    }
+    return s ?? undefined;
+  }
+
+  private computeShape(pc: number, conservative: boolean): FrameShape | undefined {
+    const t = this.table;
+    const func = t.findFunc(pc);
+    if (!func) return undefined;
+    const spDelta = t.spDelta(func, pc);
+    if (spDelta < 0) return { func, spDelta, slots: [], ranges: [], conservative: true };
+    const fp = spDelta + 8; // offsets from sp
+    let varp = fp - 8;
+    if (varp > 0) varp -= 8; // the saved frame pointer
+    const argp = fp;
+    const shape: FrameShape = { func, spDelta, slots: [], ranges: [], conservative };
+    // The callee's outgoing arguments and the frame's own words, without maps, are all scanned.
+    if (conservative || func.name === 'runtime.asyncPreempt') {
+      shape.conservative = true;
+      shape.ranges.push([0, fp - 8]);
+      return shape;
+    }
+    let index = pc !== func.entry ? t.pcdata(func, PCDATA_STACK_MAP_INDEX, pc - 1) : -1;
+    if (index < 0) index = 0; // the prologue: the entry map, as the runtime assumes
+    if (varp > 0) {
+      const bits = this.bitmap(func, FUNCDATA_LOCALS_POINTER_MAPS, index);
+      if (bits) for (let i = 0; i < bits.nbit; i++) if (bits.get(i)) shape.slots.push(varp - bits.nbit * 8 + i * 8);
+    }
+    if (func.args > 0 && func.args !== ARGS_SIZE_UNKNOWN) {
+      const bits = this.bitmap(func, FUNCDATA_ARGS_POINTER_MAPS, index);
+      if (bits) for (let i = 0; i < bits.nbit && i * 8 < func.args; i++) if (bits.get(i)) shape.slots.push(argp + i * 8);
+    }
+    for (const obj of this.stackObjects(func)) {
+      const base = obj.off < 0 ? varp : argp;
+      shape.ranges.push([base + obj.off, base + obj.off + obj.ptrBytes]);
+    }
+    const defers = this.openCodedDefers(func);
+    if (defers) {
+      shape.deferBits = varp - defers.bitsOffset;
+      shape.deferSlots = varp - defers.slotsOffset;
+    }
+    return shape;
+  }
+
+  /** Bitmap INDEX of F's stackmap funcdata KIND: {n int32, nbit int32, bytedata [n][(nbit+7)/8]byte}. */
+  private bitmap(f: GoFunc, kind: number, index: number): { nbit: number; get(i: number): boolean } | undefined {
+    const at = this.table.funcdata(f, kind);
+    if (at === undefined) return undefined;
+    const header = this.table.staticBytes(at, 8);
+    if (!header) return undefined;
+    const n = header.readInt32LE(0);
+    const nbit = header.readInt32LE(4);
+    if (nbit <= 0 || index >= n) return undefined;
+    const size = (nbit + 7) >> 3;
+    const bytes = this.table.staticBytes(at + 8 + index * size, size);
+    if (!bytes) return undefined;
+    return { nbit, get: (i) => (bytes[i >> 3] & (1 << (i & 7))) !== 0 };
+  }
+
+  /** F's stack object records: {off, size, ptrBytes int32, gcdataoff uint32}, after a uintptr count. */
+  private stackObjects(f: GoFunc): { off: number; ptrBytes: number }[] {
+    const at = this.table.funcdata(f, FUNCDATA_STACK_OBJECTS);
+    if (at === undefined) return [];
+    const header = this.table.staticBytes(at, 8);
+    const n = header ? Number(header.readBigUInt64LE(0)) : 0;
+    if (!(n > 0 && n < 10_000)) return [];
+    const records = this.table.staticBytes(at + 8, 16 * n);
+    if (!records) return [];
+    return Array.from({ length: n }, (_, i) => ({ off: records.readInt32LE(16 * i), ptrBytes: records.readInt32LE(16 * i + 8) }));
+  }
+
+  /** FUNCDATA_OpenCodedDeferInfo: varints deferBitsOffset and slotsOffset, both below varp. */
+  private openCodedDefers(f: GoFunc): { bitsOffset: number; slotsOffset: number } | undefined {
+    const at = this.table.funcdata(f, FUNCDATA_OPEN_CODED_DEFER_INFO);
+    if (at === undefined) return undefined;
+    const bytes = this.table.staticBytes(at, 20);
+    if (!bytes) return undefined;
+    let i = 0;
+    const varint = () => {
+      let v = 0;
+      for (let shift = 1; i < bytes.length; shift *= 128) {
+        const b = bytes[i++];
+        v += (b & 0x7f) * shift;
+        if (b < 0x80) break;
+      }
+      return v;
+    };
+    const bitsOffset = varint();
+    const slotsOffset = varint();
+    return { bitsOffset, slotsOffset };
+  }
+}
