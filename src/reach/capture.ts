@@ -14,10 +14,10 @@ import { runtimeLayout } from '../heap/runtime-layout';
 import type { DelveClient } from '../rpc/delve-client';
 import { openMemory, type MemoryReader } from '../session/memory';
 import type { Session } from '../session/session';
-import { isMachineryFrame } from '../waits/classify';
+import { isMachineryFrame, syncObjectOf } from '../waits/classify';
 import { readWaitsThroughDelve, waitingGoroutines } from '../waits/capture';
-import { timerHeapExpr, timersShape } from '../waits/runtime-shapes';
-import type { WaitCapture, WaitingGoroutine } from '../waits/types';
+import { SYNC_TYPE, timerHeapExpr, timersShape } from '../waits/runtime-shapes';
+import type { ObjectKind, WaitCapture, WaitingGoroutine } from '../waits/types';
 import { reachWaits, type Container, type Holder, type Root } from '../analyses/waitgraph/reachability';
 import { StackScanner, type ScannedStack } from './frames';
 import { objectAt, type HeapGraph } from './heap-graph';
@@ -66,29 +66,10 @@ export async function captureReach(session: Session, stacks: StackCapture, opts:
     ]);
     const byId = new Map(gstructs.map((g) => [g.id, g]));
 
-    // What each blocked goroutine waits on: memory first, Delve for what it did not show.
-    const waiters = capture.goroutines.filter((g) => g.waitClass === 'chan' || g.waitClass === 'select' || g.waitClass === 'sync');
-    say(`reading waits of ${waiters.length} blocked goroutines`);
-    await readWaitsFromMemory(memory, layouts, waiters, byId);
-    const unread = waiters.filter((g) => g.objects.length === 0);
-    if (unread.length > 0 && (await readWaitsThroughDelve(client, unread, opts.signal))) capture.partial = true;
-    const chans = await describeChannels(memory, layouts, capture.goroutines);
-
-    say('reading the heap');
-    // A g's contents are its goroutine's (reached only if it may run); a P's timer heap holds
-    // stopped timers too (their pending ones are roots of their own, below).
-    const allp = await readSlice(memory, layout.addr.allp);
-    const opaque = new Set([...gstructs.map((g) => g.address), ...await readU64s(memory, allp.ptr, allp.len)]);
-    const graph = await readHeapGraph(memory, layout, { signal: opts.signal, progress: say, opaque });
-    say('reading roots: package variables, stacks, timers');
-    const sections = await readDataSections(memory, layout, layouts.masks);
-    const symbols = loaded.dataSymbols();
-    const globals = await readGlobalRoots(memory, sections, symbols, (name) => RUNTIME_OWNED.test(name));
-    const roots: Root[] = globals.map((r) => ({ place: { kind: 'global', symbol: r.symbol, offset: r.offset }, value: r.value }));
-    for (const t of await readPendingTimers(client, memory, layouts)) roots.push({ place: { kind: 'timer', timer: t }, value: t });
-
+    // Every stack, scanned with the binary's pointer maps.
     const scanner = new StackScanner(table);
     const live = capture.goroutines.map((g) => byId.get(g.id)).filter((g): g is GStruct => g !== undefined);
+    say(`reading ${live.length.toLocaleString('en-US')} stacks`);
     const stacksRead = await readStacks(memory, live, running);
     const goroutineRoots = new Map<number, Root[]>();
     const scanned = new Map<number, ScannedStack>();
@@ -112,6 +93,31 @@ export async function captureReach(session: Session, stacks: StackCapture, opts:
       goroutineRoots.set(g.id, rs);
       stackRoots += rs.length;
     }
+
+    // What each blocked goroutine waits on: memory first, then the receiver a sync frame
+    // keeps live, then Delve for what neither showed.
+    const waiters = capture.goroutines.filter((g) => g.waitClass === 'chan' || g.waitClass === 'select' || g.waitClass === 'sync');
+    say(`reading waits of ${waiters.length.toLocaleString('en-US')} blocked goroutines`);
+    const sudogs = await readWaitsFromMemory(memory, layouts, waiters, byId);
+    for (const g of waiters) if (g.objects.length === 0 && g.waitClass === 'sync') syncReceiverOf(g, scanned.get(g.id));
+    const unread = waiters.filter((g) => g.objects.length === 0);
+    if (unread.length > 0 && (await readWaitsThroughDelve(client, unread, opts.signal))) capture.partial = true;
+    const chans = await describeChannels(memory, layouts, capture.goroutines);
+
+    say('reading the heap');
+    // A g's contents are its goroutine's (reached only if it may run); a sudog's point back at
+    // what its goroutine waits on; a P's timer heap holds stopped timers too (the pending ones
+    // are roots of their own, below).
+    const allp = await readSlice(memory, layout.addr.allp);
+    const timers = await readPendingTimers(client, memory, layouts);
+    const opaque = new Set([...gstructs.map((g) => g.address), ...sudogs, ...await readU64s(memory, allp.ptr, allp.len), ...timers.heaps]);
+    const graph = await readHeapGraph(memory, layout, { signal: opts.signal, progress: say, opaque });
+    say('reading roots: package variables, timers');
+    const sections = await readDataSections(memory, layout, layouts.masks);
+    const symbols = loaded.dataSymbols();
+    const globals = await readGlobalRoots(memory, sections, symbols, (name) => RUNTIME_OWNED.test(name));
+    const roots: Root[] = globals.map((r) => ({ place: { kind: 'global', symbol: r.symbol, offset: r.offset }, value: r.value }));
+    for (const t of timers.pending) roots.push({ place: { kind: 'timer', timer: t }, value: t });
 
     const containers = containersOf(capture.goroutines, graph, sections, symbols, live);
     const holders = await provenAndLikelyHolders(memory, table, capture.goroutines, scanned, deferred, containers, symbols);
@@ -165,16 +171,22 @@ async function describeChannels(memory: MemoryReader, l: ReachLayouts, goroutine
   return { types, timers };
 }
 
-/** Timers in every P's heap that will still fire (when > 0): roots, as the runtime's timers keep their funcs and channels alive. */
-async function readPendingTimers(client: DelveClient, memory: MemoryReader, l: ReachLayouts): Promise<number[]> {
+/**
+ * Timers in every P's heap that will still fire (when > 0): roots, as the runtime's timers
+ * keep their funcs and channels alive. HEAPS: the heaps' arrays, which also hold stopped
+ * timers until a P cleans them up, so are not to be scanned.
+ */
+async function readPendingTimers(client: DelveClient, memory: MemoryReader, l: ReachLayouts): Promise<{ pending: number[]; heaps: number[] }> {
   const scope = { GoroutineID: -1, Frame: 0 };
   const count = await client.eval({ Scope: scope, Expr: 'len(runtime.allp)', Cfg: NO_VALUES }).then((v) => Number(v.value), () => 0);
   const out: number[] = [];
+  const heaps: number[] = [];
   for (let p = 0; p < count; p++) {
     const pexpr = `runtime.allp[${p}]`;
     const shape = await client.eval({ Scope: scope, Expr: `${pexpr}.timers`, Cfg: { ...NO_VALUES, MaxVariableRecurse: 0 } }).then(timersShape, () => undefined);
     if (!shape) continue;
     const heap = await client.eval({ Scope: scope, Expr: timerHeapExpr(pexpr, shape), Cfg: NO_VALUES }).catch(() => undefined);
+    if (heap?.base) heaps.push(heap.base);
     for (const e of heap?.children ?? []) {
       const ptr = shape === 'struct' ? e.children?.find((c) => c.name === 'timer') : e;
       const address = Number(ptr?.value ?? 0);
@@ -182,10 +194,11 @@ async function readPendingTimers(client: DelveClient, memory: MemoryReader, l: R
     }
   }
   const when = await readRegions(memory, out.map((t) => ({ start: t + l.timer.when, length: 8 })));
-  return out.filter((t) => {
+  const pending = out.filter((t) => {
     const w = when.get(t + l.timer.when);
     return !w || readWord(w, 0) > 0; // unreadable counts as pending: it may wake someone
   });
+  return { pending, heaps };
 }
 
 interface StackRead {
@@ -209,6 +222,27 @@ async function readStacks(memory: MemoryReader, gs: GStruct[], running: Map<numb
     if (b) out.set(p.g.id, { pc: p.pc, sp: p.sp, bytes: b, ...(p.running ? { running: p.running } : {}) });
   }
   return out;
+}
+
+/**
+ * A sync wait the runtime kept no address of (sync.Cond before Go 1.26): the receiver the
+ * outermost sync frame keeps live across its call into the runtime (it uses it after).
+ */
+function syncReceiverOf(g: WaitingGoroutine, stack: ScannedStack | undefined): void {
+  if (!stack) return;
+  let frame = -1;
+  let kind: ObjectKind | undefined;
+  for (const [i, f] of stack.frames.entries()) {
+    const k = syncObjectOf(f.function)?.kind;
+    if (k) {
+      frame = i;
+      kind = k;
+    } else if (kind) break;
+  }
+  const root = frame >= 0 ? stack.roots.find((r) => r.frame === frame) : undefined;
+  if (!root || !kind) return;
+  const type = SYNC_TYPE[kind] ?? kind;
+  g.objects.push({ address: root.value, kind, type: `*${type}`, evidence: `${stack.frames[frame].function}: the receiver its frame keeps live` });
 }
 
 /** The closures of a g's defer records (g._defer, linked; open-coded ones are in its frames). */

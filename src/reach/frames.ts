@@ -49,8 +49,10 @@ interface FrameShape {
   spDelta: number;
   /** Offsets from sp of the words holding live pointers. */
   slots: number[];
-  /** [from, to) offsets from sp scanned whole (stack objects, or the frame when there are no maps). */
+  /** [from, to) offsets from sp scanned whole (the frame, when there are no maps). */
   ranges: [number, number][];
+  /** [from, to) offsets from sp of its address-taken locals: scanned only once a live pointer reaches them, as the runtime does. */
+  objects: [number, number][];
   conservative: boolean;
   /** Open-coded defers: where the deferBits byte and the closure slots are, from sp. */
   deferBits?: number;
@@ -70,6 +72,7 @@ export class StackScanner {
   scan(pc: number, sp: number, stack: StackBytes, topUnknown: boolean): ScannedStack {
     const frames: ScannedFrame[] = [];
     const roots: StackRoot[] = [];
+    const objects: { frame: number; from: number; to: number }[] = [];
     const word = (address: number): number | undefined => {
       const at = address - stack.start;
       if (at < 0 || at + 8 > stack.bytes.length) return undefined;
@@ -92,6 +95,7 @@ export class StackScanner {
           if (value) roots.push({ frame: i, slot: a, value });
         }
       }
+      for (const [from, to] of shape.objects) objects.push({ frame: i, from: sp + from, to: sp + to });
       if (shape.deferBits !== undefined && shape.deferSlots !== undefined) {
         const bitsWord = word(sp + shape.deferBits);
         const bits = bitsWord === undefined ? 0 : bitsWord % 256;
@@ -110,7 +114,30 @@ export class StackScanner {
       pc = ret;
       sp = fp;
     }
+    this.reachedStackObjects(objects, roots, word);
     return { frames, roots };
+  }
+
+  /**
+   * Address-taken locals hold what was stored in them, live or not (an argument array
+   * not yet filled keeps an older call's pointers): their words count only once a live
+   * pointer, or a stack object already reached, points into them.
+   */
+  private reachedStackObjects(objects: { frame: number; from: number; to: number }[], roots: StackRoot[], word: (a: number) => number | undefined): void {
+    if (objects.length === 0) return;
+    const pending = [...objects];
+    for (let i = 0; i < roots.length && pending.length > 0; i++) {
+      const v = roots[i].value;
+      for (let k = 0; k < pending.length; k++) {
+        const o = pending[k];
+        if (v < o.from || v >= o.to) continue;
+        pending.splice(k--, 1);
+        for (let a = o.from; a + 8 <= o.to; a += 8) {
+          const value = word(a);
+          if (value) roots.push({ frame: o.frame, slot: a, value }); // scanned in turn: it may point into another
+        }
+      }
+    }
   }
 
   private shape(pc: number, conservative: boolean): FrameShape | undefined {
@@ -128,12 +155,12 @@ export class StackScanner {
     const func = t.findFunc(pc);
     if (!func) return undefined;
     const spDelta = t.spDelta(func, pc);
-    if (spDelta < 0) return { func, spDelta, slots: [], ranges: [], conservative: true };
+    if (spDelta < 0) return { func, spDelta, slots: [], ranges: [], objects: [], conservative: true };
     const fp = spDelta + 8; // offsets from sp
     let varp = fp - 8;
     if (varp > 0) varp -= 8; // the saved frame pointer
     const argp = fp;
-    const shape: FrameShape = { func, spDelta, slots: [], ranges: [], conservative };
+    const shape: FrameShape = { func, spDelta, slots: [], ranges: [], objects: [], conservative };
     // The callee's outgoing arguments and the frame's own words, without maps, are all scanned.
     if (conservative || func.name === 'runtime.asyncPreempt') {
       shape.conservative = true;
@@ -152,7 +179,7 @@ export class StackScanner {
     }
     for (const obj of this.stackObjects(func)) {
       const base = obj.off < 0 ? varp : argp;
-      shape.ranges.push([base + obj.off, base + obj.off + obj.ptrBytes]);
+      shape.objects.push([base + obj.off, base + obj.off + obj.ptrBytes]);
     }
     const defers = this.openCodedDefers(func);
     if (defers) {

@@ -36,14 +36,17 @@ async function readSudogs(memory: MemoryReader, l: ReachLayouts, addresses: numb
 
 /**
  * Fills WAITERS' objects from memory. Goroutines it could not read are left without
- * objects (the caller asks Delve for those).
+ * objects (the caller asks Delve for those). Returns the sudogs read: the runtime's own
+ * back-edges (a sudog's c and elem), not to be followed, as Go's leak detector hides them.
  */
-export async function readWaitsFromMemory(memory: MemoryReader, l: ReachLayouts, waiters: WaitingGoroutine[], gstructs: Map<number, GStruct>): Promise<void> {
+export async function readWaitsFromMemory(memory: MemoryReader, l: ReachLayouts, waiters: WaitingGoroutine[], gstructs: Map<number, GStruct>): Promise<Set<number>> {
+  const seen = new Set<number>();
   const chans = waiters.filter((g) => g.waitClass === 'chan' || g.waitClass === 'select');
   // Channel waits: round by round down every select's waitlink chain.
   let todo = chans.map((g) => ({ g, sudog: gstructs.get(g.id)?.waiting ?? 0, round: 0 })).filter((x) => x.sudog);
   while (todo.length > 0) {
     const sudogs = await readSudogs(memory, l, todo.map((x) => x.sudog));
+    for (const a of sudogs.keys()) seen.add(a);
     const next: typeof todo = [];
     for (const x of todo) {
       const s = sudogs.get(x.sudog);
@@ -60,15 +63,16 @@ export async function readWaitsFromMemory(memory: MemoryReader, l: ReachLayouts,
 
   // Sync waits: the semaphore address, then the object it belongs to.
   const syncs = waiters.filter((g) => g.waitClass === 'sync');
-  if (syncs.length === 0) return;
+  if (syncs.length === 0) return seen;
   const semaOf = new Map<number, { address: number; evidence: string }>();
   const sudogs = await readSudogs(memory, l, syncs.map((g) => gstructs.get(g.id)?.waiting ?? 0));
+  for (const a of sudogs.keys()) seen.add(a);
   for (const g of syncs) {
     const s = sudogs.get(gstructs.get(g.id)?.waiting ?? 0);
     if (s?.elem) semaOf.set(g.id, { address: s.elem, evidence: 'g.waiting.elem (the runtime sudog)' });
   }
   if (syncs.some((g) => !semaOf.has(g.id)) && l.semtable) {
-    const byG = await readSemtable(memory, l);
+    const byG = await readSemtable(memory, l, seen);
     for (const g of syncs) {
       const gs = gstructs.get(g.id);
       const elem = gs ? byG.get(gs.address) : undefined;
@@ -81,6 +85,7 @@ export async function readWaitsFromMemory(memory: MemoryReader, l: ReachLayouts,
     const object = syncObject(g, sema.address, l);
     g.objects.push({ ...object, evidence: sema.evidence + object.evidence });
   }
+  return seen;
 }
 
 /** The sync object a semaphore at SEMA belongs to, by the wait's sync frames (the outermost names it). */
@@ -91,7 +96,8 @@ function syncObject(g: WaitingGoroutine, sema: number, l: ReachLayouts): { addre
     if (k) kind = k;
     else if (kind) break;
   }
-  const acquire = g.frames.find((f) => ACQUIRE_FRAME.test(f.function))?.function ?? '';
+  // The outermost acquiring frame says which semaphore (sync's runtime_SemacquireRWMutexR, not runtime.semacquire1).
+  const acquire = g.frames.filter((f) => ACQUIRE_FRAME.test(f.function)).pop()?.function ?? '';
   const type = kind && SYNC_TYPE[kind];
   const layout = type ? l.sync.get(type) : undefined;
   if (kind && type && layout) {
@@ -100,11 +106,13 @@ function syncObject(g: WaitingGoroutine, sema: number, l: ReachLayouts): { addre
       if (f) return { address: sema - f.offset, kind, type: `*${type}`, evidence: `, less the offset of ${type}.${name}` };
     }
   }
+  // The type is not in the binary's DWARF: the semaphore stands for its object (the same allocation holds both).
+  if (kind && type) return { address: sema, kind, type: `*${type}`, evidence: ` (a semaphore inside the ${type})` };
   return { address: sema, kind: 'sema', type: '*uint32', evidence: '' };
 }
 
 /** runtime.semtable: per root a treap (prev/next) of sudogs with distinct elem, each chaining the others on it by waitlink. */
-async function readSemtable(memory: MemoryReader, l: ReachLayouts): Promise<Map<number, number>> {
+async function readSemtable(memory: MemoryReader, l: ReachLayouts, seen: Set<number>): Promise<Map<number, number>> {
   const t = l.semtable!;
   const table = await memory.read(t.address, t.count * t.stride);
   let todo: number[] = [];
@@ -113,7 +121,6 @@ async function readSemtable(memory: MemoryReader, l: ReachLayouts): Promise<Map<
     if (treap) todo.push(treap);
   }
   const out = new Map<number, number>();
-  const seen = new Set<number>();
   while (todo.length > 0 && seen.size < MAX_SEMTABLE_SUDOGS) {
     todo.forEach((a) => seen.add(a));
     const sudogs = await readSudogs(memory, l, todo);

@@ -101,6 +101,8 @@ export interface WaitCapture {
   unscanned: number[];
   /** Interrupted before the capture was complete. */
   partial: boolean;
+  /** Waited-on objects the heap walk proved nothing live reaches (package variables, timers, goroutines that may run). */
+  unreached?: number[];
   /** Interrupted before who reaches what was known at all: no finding may be drawn from it. */
   undecided?: boolean;
   /** Notes for the user about what could not be read. */

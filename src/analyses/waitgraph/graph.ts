@@ -21,6 +21,7 @@ export function buildWaitGraph(capture: WaitCapture): WaitGraph {
   const edges: GraphEdge[] = [];
   const packageVar = new Map(capture.packageReferences.map((r) => [r.address, r.variable]));
   const timers = new Set(capture.timerChannels);
+  const unreached = new Set(capture.unreached ?? []);
   /** object address -> node id, and who waits on it (they cannot wake it). */
   const objectIds = new Map<number, string>();
   const waitersOf = new Map<number, Set<number>>();
@@ -34,6 +35,7 @@ export function buildWaitGraph(capture: WaitCapture): WaitGraph {
       const pv = packageVar.get(o.address);
       if (pv) node.packageVariable = pv;
       if (timers.has(o.address)) node.timer = true;
+      if (unreached.has(o.address)) node.unreached = true;
       nodes.set(id, node);
     }
     return id;

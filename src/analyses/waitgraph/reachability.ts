@@ -9,7 +9,8 @@
 // The answer is written in the words of the wait capture (waits/types.ts): for each waited
 // object, the package variable, timer or goroutine frame that reaches it (with the path),
 // so the graph and its findings (graph.ts, findings.ts) are built the same either way.
-import { objectAt, objectExtent, type HeapGraph } from '../../reach/heap-graph';
+import { objectAt, objectExtent, spanOf, type HeapGraph } from '../../reach/heap-graph';
+import { isMachineryFrame } from '../../waits/classify';
 import type { FrameReference, ObjectKind, PackageReference, WaitCapture } from '../../waits/types';
 
 /** Where a root pointer is: a package variable, a goroutine's stack slot or register, a timer. */
@@ -61,6 +62,8 @@ export interface ReachResult {
 
 /** Objects visited per stuck goroutine when tracing what it reaches (its may-wake edges). */
 const STUCK_TRACE_BUDGET = 200_000;
+const TINY_BLOCK = 16;
+const TINY_OBJECT = 8;
 const NO_PARENT = -1;
 
 /**
@@ -200,6 +203,13 @@ export function reachWaits(capture: WaitCapture, input: ReachInput): ReachResult
   // so that cycles among them show.
   const untraced: number[] = [];
   const stuckWaited = new Map<number, number[]>(); // heap object id -> waited addresses in it
+  // The tiny allocator packs small pointer-free objects (a Mutex, a WaitGroup) into one
+  // 16-byte block: a pointer into the block reaches only the object it points into.
+  const inTinyBlock = (id: number) => {
+    const s = spanOf(g, id);
+    return s.noscan && s.elemSize <= TINY_BLOCK;
+  };
+  const sameObject = (id: number, value: number, address: number) => !inTinyBlock(id) || (value >= address && value < address + TINY_OBJECT);
   for (const w of waiting) for (const o of w.objects) {
     const c = input.containers.get(o.address);
     if (c?.kind === 'heap' && !marked[c.id] && !byHolder(o.address)) push(stuckWaited, c.id, o.address);
@@ -212,22 +222,27 @@ export function reachWaits(capture: WaitCapture, input: ReachInput): ReachResult
       const roots = input.goroutineRoots.get(x.id) ?? [];
       const stack: number[] = [];
       let visited = 0;
+      const reached = new Map<number, number>(); // waited address -> root index
       roots.forEach((r, ri) => {
+        // A goroutine's own wait machinery points at what it waits on: no way to wake another.
+        if (r.place.kind === 'stack' && isMachineryFrame(input.frameOf(x.id, r.place.frame).function)) return;
         const id = objectAt(g, r.value);
-        if (id >= 0 && !marked[id] && seen[id] !== x.id) {
+        if (id < 0 || marked[id]) return;
+        for (const a of stuckWaited.get(id) ?? []) if (!reached.has(a) && sameObject(id, r.value, a)) reached.set(a, ri);
+        if (seen[id] !== x.id) {
           seen[id] = x.id;
           via[id] = ri;
           stack.push(id);
         }
       });
-      const reached = new Map<number, number>(); // waited address -> root index
       while (stack.length > 0 && visited < STUCK_TRACE_BUDGET) {
         const id = stack.pop()!;
         visited++;
-        for (const a of stuckWaited.get(id) ?? []) if (!reached.has(a)) reached.set(a, via[id]);
         for (let e = g.edgeStart[id]; e < g.edgeStart[id + 1]; e++) {
           const t = g.edgeTarget[e];
-          if (marked[t] || seen[t] === x.id) continue;
+          if (marked[t]) continue;
+          if (stuckWaited.has(t) && !inTinyBlock(t)) for (const a of stuckWaited.get(t)!) if (!reached.has(a)) reached.set(a, via[id]);
+          if (seen[t] === x.id) continue;
           seen[t] = x.id;
           via[t] = via[id];
           stack.push(t);
@@ -245,6 +260,10 @@ export function reachWaits(capture: WaitCapture, input: ReachInput): ReachResult
     }
   }
 
+  capture.unreached = [...new Set(waiting.flatMap((w) => w.objects.map((o) => o.address)))].filter((a) => {
+    const c = input.containers.get(a);
+    return c?.kind === 'heap' ? !marked[c.id] : c?.kind === 'stack' ? !mayRun.has(c.goroutine) : false;
+  });
   capture.references = refs;
   capture.packageReferences = [...packageRefs.values()];
   capture.timerChannels = [...timers];

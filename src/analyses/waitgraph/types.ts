@@ -37,6 +37,8 @@ export interface ObjectNode {
   timer?: boolean;
   /** A nil channel or an empty select: nothing can ever wake it. */
   never?: boolean;
+  /** Proven: nothing that may run, no package variable and no timer reaches its memory (the heap walk). */
+  unreached?: boolean;
   /** Set when --group merged several objects into this node. */
   count?: number;
 }
