@@ -12,13 +12,14 @@ import { runningGoroutines, type RunningGoroutine } from '../capture/threads';
 import { readSlice, readU64s } from '../heap/read-heap';
 import { runtimeLayout } from '../heap/runtime-layout';
 import type { DelveClient } from '../rpc/delve-client';
+import { Kind, type Variable } from '../rpc/api';
 import { openMemory, type MemoryReader } from '../session/memory';
 import type { Session } from '../session/session';
 import { isMachineryFrame, syncObjectOf } from '../waits/classify';
 import { readWaitsThroughDelve, waitingGoroutines } from '../waits/capture';
 import { SYNC_TYPE, timerHeapExpr, timersShape } from '../waits/runtime-shapes';
 import type { ObjectKind, WaitCapture, WaitingGoroutine } from '../waits/types';
-import { reachWaits, type Container, type Holder, type Root } from '../analyses/waitgraph/reachability';
+import { reachWaits, rootWords, type Container, type Holder, type Root } from '../analyses/waitgraph/reachability';
 import { StackScanner, type ScannedStack } from './frames';
 import { objectAt, type HeapGraph } from './heap-graph';
 import { readReachLayouts, type ReachLayouts } from './layouts';
@@ -45,6 +46,8 @@ const RUNTIME_OWNED = /^(runtime\.|internal\/runtime\/)/;
 /** Frames whose Unlock a deferred call may be: the receiver it captured is then held. */
 const UNLOCKS = /^(sync\.\(\*Mutex\)\.Unlock|sync\.\(\*RWMutex\)\.(R?Unlock)|internal\/sync\.\(\*Mutex\)\.Unlock)$/;
 const STACK_READ_MAX = 64 << 20;
+/** Registers that may hold a running goroutine's pointers (not its sp, pc, or Fs_base: the thread's m). */
+const GENERAL_REGISTERS = new Set(['Rax', 'Rbx', 'Rcx', 'Rdx', 'Rsi', 'Rdi', 'Rbp', 'R8', 'R9', 'R10', 'R11', 'R12', 'R13', 'R14', 'R15']);
 const NO_VALUES = { FollowPointers: false, MaxVariableRecurse: 1, MaxStringLen: 0, MaxArrayValues: 100_000, MaxStructFields: -1 };
 
 /** Why the heap walk cannot be used on SESSION (the Delve path is then taken), else undefined. */
@@ -73,7 +76,7 @@ export async function captureReach(session: Session, stacks: StackCapture, opts:
     const stacksRead = await readStacks(memory, live, running);
     const goroutineRoots = new Map<number, Root[]>();
     const scanned = new Map<number, ScannedStack>();
-    const deferred = new Map<number, { function: string; closure: number }[]>();
+    const deferred = new Map<number, { frame: number; function: string; closure: number }[]>();
     let stackRoots = 0;
     for (const g of live) {
       const s = stacksRead.get(g.id);
@@ -81,12 +84,13 @@ export async function captureReach(session: Session, stacks: StackCapture, opts:
         capture.unscanned.push(g.id);
         continue;
       }
-      const result = scanner.scan(s.pc, s.sp, { start: s.sp, bytes: s.bytes }, s.running !== undefined);
+      const records = await deferRecords(memory, layouts, g.defers);
+      const result = scanner.scan(s.pc, s.sp, { start: s.sp, bytes: s.bytes }, s.running !== undefined, records.flatMap((r) => [r.record, r.fn]));
       scanned.set(g.id, result);
       const rs: Root[] = result.roots.map((r) => ({ place: { kind: 'stack', goroutine: g.id, frame: r.frame, slot: r.slot }, value: r.value }));
-      for (const reg of s.running?.registers ?? []) if (reg.value > 4096) rs.push({ place: { kind: 'register', goroutine: g.id, register: reg.name }, value: reg.value });
+      for (const reg of s.running?.registers ?? []) if (GENERAL_REGISTERS.has(reg.name) && reg.value > 4096) rs.push({ place: { kind: 'register', goroutine: g.id, register: reg.name }, value: reg.value });
       const defers = result.frames.flatMap((f, frame) => f.defers.map((closure) => ({ frame, function: f.function, closure })));
-      for (const closure of await deferRecords(memory, layouts, g.defers)) defers.push({ frame: 0, function: 'a defer record', closure });
+      for (const r of records) if (r.fn) defers.push({ frame: 0, function: 'a defer record', closure: r.fn });
       for (const d of defers) rs.push({ place: { kind: 'defer', goroutine: g.id, frame: d.frame }, value: d.closure });
       deferred.set(g.id, defers);
       if (result.error) capture.unscanned.push(g.id);
@@ -132,6 +136,8 @@ export async function captureReach(session: Session, stacks: StackCapture, opts:
     say('deciding who can wake whom');
     const result = reachWaits(capture, { graph, roots, goroutineRoots, containers, timerChannels: chans.timers, holders, frameOf });
     for (const g of capture.goroutines) for (const o of g.objects) if (o.kind === 'chan' && !o.type) o.type = chans.types.get(o.address) ?? '';
+    say('naming the variables that reach them');
+    await nameStackSlots(client, capture, stacks, scanned);
     if (result.untraced.length > 0) capture.notes.push(`what ${result.untraced.length} stuck goroutine(s) reach was traced only in part: findings are marked likely`);
     capture.unscanned = [...new Set([...capture.unscanned, ...result.untraced])].sort((a, b) => a - b);
     const stats = { objects: graph.objectCount, edges: graph.edgeTarget.length, scannedBytes: graph.scannedBytes, globalRoots: globals.length, stackRoots, ms: Math.round(performance.now() - started) };
@@ -143,6 +149,55 @@ export async function captureReach(session: Session, stacks: StackCapture, opts:
     loaded?.close();
     await memory.close();
   }
+}
+
+/** References named by up to this many frames' variables (each a Delve call); the rest keep their stack slot. */
+const NAMED_FRAMES = 200;
+
+/**
+ * Names the stack slots references start from (`sp slot 0x...`) by the frame's variable
+ * there, as Delve reads the frame: `from`, `p`. A slot no variable describes (a spilled
+ * temporary, an optimized build) keeps its address.
+ */
+async function nameStackSlots(client: DelveClient, capture: WaitCapture, stacks: StackCapture, scanned: Map<number, ScannedStack>): Promise<void> {
+  const bySlot = /^sp slot 0x([0-9a-f]+) \(0x([0-9a-f]+)\)/;
+  const scopes = new Map<string, { goroutine: number; frame: number; refs: typeof capture.references }>();
+  for (const r of capture.references) {
+    if (!bySlot.test(r.variable)) continue;
+    const key = `${r.goroutine}:${r.frame}`;
+    if (!scopes.has(key)) {
+      if (scopes.size >= NAMED_FRAMES) continue;
+      scopes.set(key, { goroutine: r.goroutine, frame: r.frame, refs: [] });
+    }
+    scopes.get(key)!.refs.push(r);
+  }
+  const framesOf = new Map(stacks.goroutines.map((g) => [g.id, g.frames]));
+  await Promise.all([...scopes.values()].map(async (sc) => {
+    // Delve counts inlined calls as frames: the physical frame's index among them.
+    const frames = framesOf.get(sc.goroutine) ?? [];
+    const physical = scanned.get(sc.goroutine)?.frames[sc.frame];
+    let seen = -1;
+    const logical = frames.findIndex((f) => !f.inlined && ++seen === sc.frame);
+    if (logical < 0 || !physical) return;
+    const scope = { GoroutineID: sc.goroutine, Frame: logical };
+    const cfg = { FollowPointers: false, MaxVariableRecurse: 0, MaxStringLen: 0, MaxArrayValues: 0, MaxStructFields: 0 };
+    const [args, locals] = await Promise.all([
+      client.listFunctionArgs({ Scope: scope, Cfg: cfg }).catch(() => []),
+      client.listLocalVars({ Scope: scope, Cfg: cfg }).catch(() => []),
+    ]);
+    const vars = [...args, ...locals];
+    const target = (v: Variable) => (v.kind === Kind.Ptr ? Number(v.children?.[0]?.addr ?? 0) : 0);
+    for (const r of sc.refs) {
+      const m = bySlot.exec(r.variable)!;
+      const slot = parseInt(m[1], 16);
+      const value = parseInt(m[2], 16);
+      // The variable in that slot; else one holding the same pointer (the slot a spilled copy).
+      const v = vars.find((x) => x.addr === slot) ?? vars.find((x) => target(x) === value);
+      if (!v) continue;
+      r.variable = r.variable.replace(bySlot, v.name);
+      if (!r.type) r.type = v.type;
+    }
+  }));
 }
 
 /** Interrupted before the walk was done: no reference is known, so nothing may be called stuck. */
@@ -245,14 +300,13 @@ function syncReceiverOf(g: WaitingGoroutine, stack: ScannedStack | undefined): v
   g.objects.push({ address: root.value, kind, type: `*${type}`, evidence: `${stack.frames[frame].function}: the receiver its frame keeps live` });
 }
 
-/** The closures of a g's defer records (g._defer, linked; open-coded ones are in its frames). */
-async function deferRecords(memory: MemoryReader, l: ReachLayouts, first: number): Promise<number[]> {
-  const out: number[] = [];
+/** A g's defer records (g._defer, linked; on its stack or the heap) and their closures; open-coded defers are in its frames. */
+async function deferRecords(memory: MemoryReader, l: ReachLayouts, first: number): Promise<{ record: number; fn: number }[]> {
+  const out: { record: number; fn: number }[] = [];
   for (let at = first, n = 0; at && n < 1000; n++) {
     try {
       const d = await memory.read(at, l.defer.size);
-      const fn = readWord(d, l.defer.fn);
-      if (fn) out.push(fn);
+      out.push({ record: at, fn: readWord(d, l.defer.fn) });
       at = readWord(d, l.defer.link);
     } catch {
       break;
@@ -304,7 +358,7 @@ function symbolAt(symbols: { name: string; address: number; size: number }[], ad
  */
 async function provenAndLikelyHolders(
   memory: MemoryReader, table: FuncTable, goroutines: WaitingGoroutine[], scanned: Map<number, ScannedStack>,
-  deferred: Map<number, { function: string; closure: number }[]>, containers: Map<number, Container>, symbols: { name: string; address: number; size: number }[],
+  deferred: Map<number, { frame: number; function: string; closure: number }[]>, containers: Map<number, Container>, symbols: { name: string; address: number; size: number }[],
 ): Promise<Holder[]> {
   const mutexes = new Map<number, Set<number>>(); // address -> its waiters
   for (const g of goroutines) for (const o of g.objects) {
@@ -337,7 +391,7 @@ async function provenAndLikelyHolders(
       for (const [m, waiters] of mutexes) {
         if (waiters.has(g.id)) continue;
         if (captured.includes(m) || (globals.includes(m) && code.addresses(fn, m))) {
-          add({ goroutine: g.id, address: m, proof: 'proven', evidence: `${d.function} defers ${fn.name}, an Unlock of it` });
+          add({ goroutine: g.id, frame: d.frame, address: m, proof: 'proven', evidence: `defers ${fn.name}, an Unlock of it` });
         }
       }
     }
@@ -346,13 +400,13 @@ async function provenAndLikelyHolders(
       const waiters = mutexes.get(r.value);
       const f = s.frames[r.frame];
       if (!waiters || waiters.has(g.id) || !f || isMachineryFrame(f.function) || f.conservative) continue;
-      add({ goroutine: g.id, address: r.value, proof: 'likely', evidence: `${f.function} holds a pointer to it (the runtime records no holder)` });
+      add({ goroutine: g.id, frame: r.frame, address: r.value, proof: 'likely', evidence: rootWords({ place: { kind: 'stack', goroutine: g.id, frame: r.frame, slot: r.slot }, value: r.value }) });
     }
     // Code of the program's frames that addresses a package-variable mutex.
     for (const m of globals) {
       if (mutexes.get(m)!.has(g.id)) continue;
-      const f = s.frames.find((x) => !isMachineryFrame(x.function) && code.addressesAt(x.pc, m));
-      if (f) add({ goroutine: g.id, address: m, proof: 'likely', evidence: `${f.function} uses ${symbolAt(symbols, m) ?? 'it'} (the runtime records no holder)` });
+      const frame = s.frames.findIndex((x) => !isMachineryFrame(x.function) && code.addressesAt(x.pc, m));
+      if (frame >= 0) add({ goroutine: g.id, frame, address: m, proof: 'likely', evidence: `its code uses ${symbolAt(symbols, m) ?? 'it'}` });
     }
   }
   return out;

@@ -69,7 +69,7 @@ export class StackScanner {
    * arbitrary instruction (a running goroutine), so it is scanned whole; a parked
    * goroutine's top frame is at a call, like every caller.
    */
-  scan(pc: number, sp: number, stack: StackBytes, topUnknown: boolean): ScannedStack {
+  scan(pc: number, sp: number, stack: StackBytes, topUnknown: boolean, alsoLive: number[] = []): ScannedStack {
     const frames: ScannedFrame[] = [];
     const roots: StackRoot[] = [];
     const objects: { frame: number; from: number; to: number }[] = [];
@@ -114,20 +114,22 @@ export class StackScanner {
       pc = ret;
       sp = fp;
     }
-    this.reachedStackObjects(objects, roots, word);
+    this.reachedStackObjects(objects, roots, word, alsoLive);
     return { frames, roots };
   }
 
   /**
    * Address-taken locals hold what was stored in them, live or not (an argument array
    * not yet filled keeps an older call's pointers): their words count only once a live
-   * pointer, or a stack object already reached, points into them.
+   * pointer, or a stack object already reached, points into them. ALSO_LIVE: pointers the
+   * g holds into its stack (its defer records).
    */
-  private reachedStackObjects(objects: { frame: number; from: number; to: number }[], roots: StackRoot[], word: (a: number) => number | undefined): void {
+  private reachedStackObjects(objects: { frame: number; from: number; to: number }[], roots: StackRoot[], word: (a: number) => number | undefined, alsoLive: number[]): void {
     if (objects.length === 0) return;
     const pending = [...objects];
-    for (let i = 0; i < roots.length && pending.length > 0; i++) {
-      const v = roots[i].value;
+    const seeds = alsoLive.length;
+    for (let i = -seeds; i < roots.length && pending.length > 0; i++) {
+      const v = i < 0 ? alsoLive[i + seeds] : roots[i].value;
       for (let k = 0; k < pending.length; k++) {
         const o = pending[k];
         if (v < o.from || v >= o.to) continue;

@@ -88,8 +88,8 @@ export function findDeadlocksAndLeaks(graph: WaitGraph, opts: FindingOptions = {
   const deadlocks: Deadlock[] = cycles.map((c) => {
     const members = new Set(c);
     const edges = c.flatMap((id) => subEdges(id).filter((e) => members.has(e.to)));
-    // A guessed holder matters only where something live reaches the mutex (else it is stuck whoever holds it).
-    const holderGuess = edges.some((e) => e.confidence === 'likely' && !(nodes.get(e.from) as ObjectNode | undefined)?.unreached);
+    // A cycle through a guessed holder is a guessed cycle (certain needs every holder proven).
+    const holderGuess = edges.some((e) => e.confidence === 'likely');
     const goroutines = c.filter((id) => stuck.has(id)).map((id) => (nodes.get(id) as GoroutineNode).goroutine).sort((a, b) => a - b);
     return {
       goroutines,
@@ -120,6 +120,7 @@ export function findDeadlocksAndLeaks(graph: WaitGraph, opts: FindingOptions = {
       : blockedWakers.length === 0
         ? `${what} is reached by no other goroutine and no package variable`
         : `${what} is reached only by goroutines that are themselves blocked for ever (${blockedWakers.map((w) => 'goroutine ' + w.slice(1)).join(', ')})`;
+    // A guessed holder matters only where something live reaches the mutex (else it is stuck whoever holds it).
     const holderGuess = objects.some((o) => !(nodes.get(o) as ObjectNode).unreached && edgesFrom(o).some((e) => e.type === 'holds' && e.confidence === 'likely'));
     leaks.push({ goroutine: (nodes.get(g) as GoroutineNode).goroutine, object: first, reason, confidence: never ? 'certain' : confidenceOf(holderGuess || shapeUnproven || !proven.has(g), opts) });
   }

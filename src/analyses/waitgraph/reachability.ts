@@ -32,9 +32,11 @@ export type Container = { kind: 'heap'; id: number } | { kind: 'global'; symbol:
 /** A goroutine known (proven) or guessed (likely) to hold a mutex it does not wait on. */
 export interface Holder {
   goroutine: number;
+  /** The physical frame where it shows. */
+  frame: number;
   address: number;
   proof: 'proven' | 'likely';
-  /** Where it shows: `main.transfer (bank.go:20) defers sync.(*Mutex).Unlock of it`. */
+  /** How it shows in that frame: `defers sync.(*Mutex).Unlock of it`, `sp slot 0x...` (a pointer to it). */
   evidence: string;
 }
 
@@ -193,7 +195,7 @@ export function reachWaits(capture: WaitCapture, input: ReachInput): ReachResult
     else {
       const frame = p.kind === 'stack' || p.kind === 'defer' ? p.frame : 0;
       const f = input.frameOf(p.goroutine, frame);
-      const what = p.kind === 'stack' ? `sp slot 0x${p.slot.toString(16)}` : p.kind === 'register' ? `register ${p.register}` : 'a deferred call';
+      const what = rootWords(root);
       refs.push({ goroutine: p.goroutine, address, frame, function: f.function, file: f.file, line: f.line, variable: joinPath(what, inner) });
     }
   };
@@ -254,7 +256,7 @@ export function reachWaits(capture: WaitCapture, input: ReachInput): ReachResult
         const p = r.place;
         const frame = p.kind === 'stack' || p.kind === 'defer' ? p.frame : 0;
         const f = input.frameOf(x.id, frame);
-        const what = p.kind === 'stack' ? `sp slot 0x${p.slot.toString(16)}` : p.kind === 'register' ? `register ${p.register}` : 'a deferred call';
+        const what = rootWords(r);
         refs.push({ goroutine: x.id, address, frame, function: f.function, file: f.file, line: f.line, variable: what });
       }
     }
@@ -270,9 +272,17 @@ export function reachWaits(capture: WaitCapture, input: ReachInput): ReachResult
   return { mayRun, untraced };
 }
 
+/** A goroutine root in words: `sp slot 0xSLOT (0xVALUE)` until session/capture names the slot's variable. */
+export function rootWords(r: Root): string {
+  const p = r.place;
+  if (p.kind === 'stack') return `sp slot 0x${p.slot.toString(16)} (0x${r.value.toString(16)})`;
+  if (p.kind === 'register') return `register ${p.register}`;
+  return 'a deferred call';
+}
+
 function holderReference(input: ReachInput, h: Holder): FrameReference {
-  const f = input.frameOf(h.goroutine, 0);
-  return { goroutine: h.goroutine, address: h.address, frame: 0, function: f.function, file: f.file, line: f.line, variable: h.evidence, holder: h.proof };
+  const f = input.frameOf(h.goroutine, h.frame);
+  return { goroutine: h.goroutine, address: h.address, frame: h.frame, function: f.function, file: f.file, line: f.line, variable: h.evidence, holder: h.proof };
 }
 
 /** `+0x8` when ADDRESS is not the start of object ID (a mutex inside a struct). */
