@@ -10,7 +10,7 @@ import { captureWithDelve } from './delve-capture';
 import { readGStructs, type GStruct } from './g-structs';
 import { captureFromMemory } from './memory-capture';
 import { startFunctionsOf } from './start-function';
-import { runningGoroutines } from './threads';
+import { runningGoroutines, type RunningGoroutine } from './threads';
 
 export interface TakeCaptureOptions {
   name: string;
@@ -25,6 +25,9 @@ export interface TakenCapture {
   capture: Capture;
   /** Why the memory path was not taken, when auto fell back to Delve. */
   fallbackReason?: string;
+  /** The runtime's g structs and the threads' goroutines as read for it (for an analysis of the same stop). */
+  gstructs: GStruct[];
+  running: Map<number, RunningGoroutine>;
 }
 
 export async function captureStacks(session: Session, opts: TakeCaptureOptions): Promise<TakenCapture> {
@@ -74,7 +77,7 @@ export async function captureStacks(session: Session, opts: TakeCaptureOptions):
       durationMs: Math.round(performance.now() - started),
       goroutines: stacks.goroutines,
     };
-    return { capture, ...(fallbackReason && opts.method === 'auto' ? { fallbackReason } : {}) };
+    return { capture, gstructs: gs, running, ...(fallbackReason && opts.method === 'auto' ? { fallbackReason } : {}) };
   } finally {
     table?.close();
     await memory.close();

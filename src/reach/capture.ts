@@ -6,9 +6,10 @@
 import { performance } from 'node:perf_hooks';
 import type { Capture as StackCapture } from '../capture/capture';
 import { loadFuncTable, type LoadedFuncTable } from '../capture/binary';
-import { readGStructs, readRegions, readWord, type GStruct } from '../capture/g-structs';
+import { readRegions, readWord, type GStruct } from '../capture/g-structs';
+import type { TakenCapture } from '../capture/capture-stacks';
 import type { FuncTable } from '../capture/pclntab';
-import { runningGoroutines, type RunningGoroutine } from '../capture/threads';
+import type { RunningGoroutine } from '../capture/threads';
 import { readSlice, readU64s } from '../heap/read-heap';
 import { runtimeLayout } from '../heap/runtime-layout';
 import type { DelveClient } from '../rpc/delve-client';
@@ -17,7 +18,7 @@ import { openMemory, type MemoryReader } from '../session/memory';
 import type { Session } from '../session/session';
 import { isMachineryFrame, syncObjectOf } from '../waits/classify';
 import { readWaitsThroughDelve, waitingGoroutines } from '../waits/capture';
-import { SYNC_TYPE, timerHeapExpr, timersShape } from '../waits/runtime-shapes';
+import { SYNC_TYPE } from '../waits/runtime-shapes';
 import type { ObjectKind, WaitCapture, WaitingGoroutine } from '../waits/types';
 import { reachWaits, rootWords, type Container, type Holder, type Root } from '../analyses/waitgraph/reachability';
 import { StackScanner, type ScannedStack } from './frames';
@@ -29,6 +30,19 @@ import { readChannels, readWaitsFromMemory, typeName } from './read-waits';
 export interface ReachCaptureOptions {
   signal?: AbortSignal;
   progress?: (message: string) => void;
+}
+
+const layoutCache = new WeakMap<Session, Promise<ReachLayouts>>();
+
+/** The session's runtime types, read once (they do not change while it lives). */
+function reachLayouts(session: Session): Promise<ReachLayouts> {
+  let p = layoutCache.get(session);
+  if (!p) {
+    p = readReachLayouts(session.query);
+    p.catch(() => layoutCache.delete(session));
+    layoutCache.set(session, p);
+  }
+  return p;
 }
 
 /** What the heap walk saw, for the notes and benchmarks. */
@@ -48,12 +62,28 @@ const UNLOCKS = /^(sync\.\(\*Mutex\)\.Unlock|sync\.\(\*RWMutex\)\.(R?Unlock)|int
 const STACK_READ_MAX = 64 << 20;
 /** Registers that may hold a running goroutine's pointers (not its sp, pc, or Fs_base: the thread's m). */
 const GENERAL_REGISTERS = new Set(['Rax', 'Rbx', 'Rcx', 'Rdx', 'Rsi', 'Rdi', 'Rbp', 'R8', 'R9', 'R10', 'R11', 'R12', 'R13', 'R14', 'R15']);
-const NO_VALUES = { FollowPointers: false, MaxVariableRecurse: 1, MaxStringLen: 0, MaxArrayValues: 100_000, MaxStructFields: -1 };
+/** ABIInternal's integer argument registers: all that is live on entry (a function breakpoint stops there). */
+const ARGUMENT_REGISTERS = new Set(['Rax', 'Rbx', 'Rcx', 'Rdi', 'Rsi', 'R8', 'R9', 'R10', 'R11']);
+
+/**
+ * The registers whose pointers count for a goroutine stopped at PC: on the function's own
+ * first line (its prologue, where `break FUNC` stops) only the arguments are live, and the
+ * rest hold what earlier calls left; elsewhere any may hold a live pointer.
+ */
+function liveRegisters(table: FuncTable, pc: number): Set<string> {
+  const fn = table.findFunc(pc);
+  if (!fn || fn.name.startsWith('runtime.')) return GENERAL_REGISTERS;
+  return table.lineAt(fn, pc).line === table.lineAt(fn, fn.entry).line ? ARGUMENT_REGISTERS : GENERAL_REGISTERS;
+}
 
 /** Why the heap walk cannot be used on SESSION (the Delve path is then taken), else undefined. */
-export async function captureReach(session: Session, stacks: StackCapture, opts: ReachCaptureOptions = {}): Promise<{ capture: WaitCapture; stats: ReachStats }> {
+export async function captureReach(session: Session, taken: TakenCapture, opts: ReachCaptureOptions = {}): Promise<{ capture: WaitCapture; stats: ReachStats }> {
+  const stacks = taken.capture;
   const started = performance.now();
-  const say = (m: string) => opts.progress?.(m);
+  const say = (m: string) => {
+    if (process.env.DK_PROFILE) console.error(`${Math.round(performance.now() - started)} ms: ${m}`);
+    opts.progress?.(m);
+  };
   const client = session.query;
   const memory = await openMemory(session);
   let loaded: LoadedFuncTable | undefined;
@@ -64,9 +94,9 @@ export async function captureReach(session: Session, stacks: StackCapture, opts:
     loaded = await loadFuncTable(session);
     const table = loaded.table;
     say('reading the runtime\'s types');
-    const [layout, layouts, gstructs, running] = await Promise.all([
-      runtimeLayout(session, memory), readReachLayouts(client), readGStructs(client, memory), runningGoroutines(client),
-    ]);
+    const [layout, layouts] = await Promise.all([runtimeLayout(session, memory), reachLayouts(session)]);
+    const { gstructs, running } = taken;
+    if (gstructs.length === 0) throw new Error('the runtime\'s goroutines could not be read from memory');
     const byId = new Map(gstructs.map((g) => [g.id, g]));
 
     // Every stack, scanned with the binary's pointer maps.
@@ -74,6 +104,7 @@ export async function captureReach(session: Session, stacks: StackCapture, opts:
     const live = capture.goroutines.map((g) => byId.get(g.id)).filter((g): g is GStruct => g !== undefined);
     say(`reading ${live.length.toLocaleString('en-US')} stacks`);
     const stacksRead = await readStacks(memory, live, running);
+    say('scanning stacks');
     const goroutineRoots = new Map<number, Root[]>();
     const scanned = new Map<number, ScannedStack>();
     const deferred = new Map<number, { frame: number; function: string; closure: number }[]>();
@@ -88,7 +119,8 @@ export async function captureReach(session: Session, stacks: StackCapture, opts:
       const result = scanner.scan(s.pc, s.sp, { start: s.sp, bytes: s.bytes }, s.running !== undefined, records.flatMap((r) => [r.record, r.fn]));
       scanned.set(g.id, result);
       const rs: Root[] = result.roots.map((r) => ({ place: { kind: 'stack', goroutine: g.id, frame: r.frame, slot: r.slot }, value: r.value }));
-      for (const reg of s.running?.registers ?? []) if (GENERAL_REGISTERS.has(reg.name) && reg.value > 4096) rs.push({ place: { kind: 'register', goroutine: g.id, register: reg.name }, value: reg.value });
+      const live = s.running ? liveRegisters(table, s.pc) : GENERAL_REGISTERS;
+      for (const reg of s.running?.registers ?? []) if (live.has(reg.name) && reg.value > 4096) rs.push({ place: { kind: 'register', goroutine: g.id, register: reg.name }, value: reg.value });
       const defers = result.frames.flatMap((f, frame) => f.defers.map((closure) => ({ frame, function: f.function, closure })));
       for (const r of records) if (r.fn) defers.push({ frame: 0, function: 'a defer record', closure: r.fn });
       for (const d of defers) rs.push({ place: { kind: 'defer', goroutine: g.id, frame: d.frame }, value: d.closure });
@@ -106,6 +138,7 @@ export async function captureReach(session: Session, stacks: StackCapture, opts:
     for (const g of waiters) if (g.objects.length === 0 && g.waitClass === 'sync') syncReceiverOf(g, scanned.get(g.id));
     const unread = waiters.filter((g) => g.objects.length === 0);
     if (unread.length > 0 && (await readWaitsThroughDelve(client, unread, opts.signal))) capture.partial = true;
+    say('describing channels');
     const chans = await describeChannels(memory, layouts, capture.goroutines);
 
     say('reading the heap');
@@ -113,8 +146,10 @@ export async function captureReach(session: Session, stacks: StackCapture, opts:
     // what its goroutine waits on; a P's timer heap holds stopped timers too (the pending ones
     // are roots of their own, below).
     const allp = await readSlice(memory, layout.addr.allp);
-    const timers = await readPendingTimers(client, memory, layouts);
-    const opaque = new Set([...gstructs.map((g) => g.address), ...sudogs, ...await readU64s(memory, allp.ptr, allp.len), ...timers.heaps]);
+    const ps = (await readU64s(memory, allp.ptr, allp.len)).filter((p) => p !== 0);
+    const timers = await readPendingTimers(memory, layouts, ps, capture.notes);
+    const opaque = new Set([...gstructs.map((g) => g.address), ...sudogs, ...ps, ...timers.heaps]);
+    say('heap graph');
     const graph = await readHeapGraph(memory, layout, { signal: opts.signal, progress: say, opaque });
     say('reading roots: package variables, timers');
     const sections = await readDataSections(memory, layout, layouts.masks);
@@ -123,10 +158,16 @@ export async function captureReach(session: Session, stacks: StackCapture, opts:
     const roots: Root[] = globals.map((r) => ({ place: { kind: 'global', symbol: r.symbol, offset: r.offset }, value: r.value }));
     for (const t of timers.pending) roots.push({ place: { kind: 'timer', timer: t }, value: t });
 
+    say('containers');
     const containers = containersOf(capture.goroutines, graph, sections, symbols, live);
+    say('holders');
     const holders = await provenAndLikelyHolders(memory, table, capture.goroutines, scanned, deferred, containers, symbols);
+    // A physical frame named as the stack capture names it (its own line, not an inlined callee's).
+    const physicalFrames = new Map(stacks.goroutines.map((g) => [g.id, g.frames.filter((f) => !f.inlined)]));
     const frameOf = (goroutine: number, frame: number) => {
       const f = scanned.get(goroutine)?.frames[frame];
+      const named = physicalFrames.get(goroutine)?.[frame];
+      if (named && (!f || named.function === f.function)) return { function: named.function, file: named.file, line: named.line };
       if (!f) return { function: '', file: '', line: 0 };
       const fn = table.findFunc(f.pc);
       const at = fn ? table.lineAt(fn, frame === 0 ? f.pc : f.pc - 1) : { file: '', line: 0 };
@@ -140,6 +181,7 @@ export async function captureReach(session: Session, stacks: StackCapture, opts:
     await nameStackSlots(client, capture, stacks, scanned);
     if (result.untraced.length > 0) capture.notes.push(`what ${result.untraced.length} stuck goroutine(s) reach was traced only in part: findings are marked likely`);
     capture.unscanned = [...new Set([...capture.unscanned, ...result.untraced])].sort((a, b) => a - b);
+    say('done');
     const stats = { objects: graph.objectCount, edges: graph.edgeTarget.length, scannedBytes: graph.scannedBytes, globalRoots: globals.length, stackRoots, ms: Math.round(performance.now() - started) };
     return { capture, stats };
   } catch (err) {
@@ -231,26 +273,27 @@ async function describeChannels(memory: MemoryReader, l: ReachLayouts, goroutine
  * keep their funcs and channels alive. HEAPS: the heaps' arrays, which also hold stopped
  * timers until a P cleans them up, so are not to be scanned.
  */
-async function readPendingTimers(client: DelveClient, memory: MemoryReader, l: ReachLayouts): Promise<{ pending: number[]; heaps: number[] }> {
-  const scope = { GoroutineID: -1, Frame: 0 };
-  const count = await client.eval({ Scope: scope, Expr: 'len(runtime.allp)', Cfg: NO_VALUES }).then((v) => Number(v.value), () => 0);
+async function readPendingTimers(memory: MemoryReader, l: ReachLayouts, ps: number[], notes: string[]): Promise<{ pending: number[]; heaps: number[] }> {
+  const t = l.pTimers;
+  if (!t) {
+    notes.push('this Go release keeps timers where the heap walk does not read them: goroutines waiting on timers and tickers may look blocked for ever');
+    return { pending: [], heaps: [] };
+  }
   const out: number[] = [];
   const heaps: number[] = [];
-  for (let p = 0; p < count; p++) {
-    const pexpr = `runtime.allp[${p}]`;
-    const shape = await client.eval({ Scope: scope, Expr: `${pexpr}.timers`, Cfg: { ...NO_VALUES, MaxVariableRecurse: 0 } }).then(timersShape, () => undefined);
-    if (!shape) continue;
-    const heap = await client.eval({ Scope: scope, Expr: timerHeapExpr(pexpr, shape), Cfg: NO_VALUES }).catch(() => undefined);
-    if (heap?.base) heaps.push(heap.base);
-    for (const e of heap?.children ?? []) {
-      const ptr = shape === 'struct' ? e.children?.find((c) => c.name === 'timer') : e;
-      const address = Number(ptr?.value ?? 0);
-      if (address) out.push(address);
+  for (const p of ps) {
+    const { ptr, len } = await readSlice(memory, p + t.heap);
+    if (!ptr || !(len > 0)) continue;
+    heaps.push(ptr);
+    const entries = await memory.read(ptr, len * t.entryBytes);
+    for (let i = 0; i < len; i++) {
+      const timer = readWord(entries, i * t.entryBytes);
+      if (timer) out.push(timer);
     }
   }
-  const when = await readRegions(memory, out.map((t) => ({ start: t + l.timer.when, length: 8 })));
-  const pending = out.filter((t) => {
-    const w = when.get(t + l.timer.when);
+  const when = await readRegions(memory, out.map((x) => ({ start: x + l.timer.when, length: 8 })));
+  const pending = out.filter((x) => {
+    const w = when.get(x + l.timer.when);
     return !w || readWord(w, 0) > 0; // unreadable counts as pending: it may wake someone
   });
   return { pending, heaps };
@@ -378,12 +421,13 @@ async function provenAndLikelyHolders(
     }
   };
   const globals = [...mutexes.keys()].filter((m) => containers.get(m)?.kind === 'global');
+  const closures = await readRegions(memory, [...new Set([...deferred.values()].flat().map((d) => d.closure))].map((start) => ({ start, length: 64 })));
   for (const g of goroutines) {
     const s = scanned.get(g.id);
     if (!s || g.runtimeInternal) continue;
     // Pending deferred calls (open-coded in frames, or defer records): a closure {fn, captured...}.
     for (const d of deferred.get(g.id) ?? []) {
-      const words = await memory.read(d.closure, 64).catch(() => undefined);
+      const words = closures.get(d.closure);
       if (!words) continue;
       const fn = table.findFunc(readWord(words, 0));
       if (!fn || !code.unlocks(fn)) continue;
@@ -448,14 +492,24 @@ class CodeReferences {
     return out;
   }
 
+  private readonly refs = new Map<string, boolean>();
+
   /** Whether F's code holds a RIP-relative reference to ADDRESS (a LEAQ or MOVQ of a package variable). */
   addresses(f: { entry: number; end: number }, address: number): boolean {
-    const b = this.code(f.entry, f.end);
-    if (!b) return false;
-    for (let i = 0; i + 4 <= b.length; i++) {
-      if (f.entry + i + 4 + b.readInt32LE(i) === address) return true;
+    const key = `${f.entry}:${address}`;
+    let known = this.refs.get(key);
+    if (known === undefined) {
+      known = false;
+      const b = this.code(f.entry, f.end);
+      for (let i = 0; b && i + 4 <= b.length; i++) {
+        if (f.entry + i + 4 + b.readInt32LE(i) === address) {
+          known = true;
+          break;
+        }
+      }
+      this.refs.set(key, known);
     }
-    return false;
+    return known;
   }
 
   addressesAt(pc: number, address: number): boolean {

@@ -60,7 +60,7 @@ interface FrameShape {
 }
 
 export class StackScanner {
-  private readonly shapes = new Map<string, FrameShape | null>();
+  private readonly shapes = new Map<number, FrameShape | null>();
 
   constructor(private readonly table: FuncTable) {}
 
@@ -143,7 +143,7 @@ export class StackScanner {
   }
 
   private shape(pc: number, conservative: boolean): FrameShape | undefined {
-    const key = `${pc}:${conservative ? 1 : 0}`;
+    const key = conservative ? -pc : pc;
     let s = this.shapes.get(key);
     if (s === undefined) {
       s = this.computeShape(pc, conservative) ?? null;

@@ -1,6 +1,7 @@
 // Field offsets of the runtime structures the heap walk reads from raw memory, taken once
 // per capture from the target's own types (DWARF through Delve, by laying each type over
 // readable memory). Which names a release uses is in waits/runtime-shapes.ts (MEMORY_FIELDS).
+import { Kind } from '../rpc/api';
 import type { DelveClient } from '../rpc/delve-client';
 import { structLayout, type FieldLayout } from '../session/layout';
 import { delveTypeName } from '../waits/type-reach';
@@ -12,6 +13,8 @@ export interface ReachLayouts {
   sudog: { size: number; g: number; c: number; elem: number; waitlink: number; prev: number; next: number };
   hchan: { size: number; elemtype: number; timer: number | undefined; qcount: number; dataqsiz: number; closed: number };
   timer: { size: number; when: number };
+  /** Where a P keeps its timer heap (a slice), and the size of one entry (its first word the *timer). */
+  pTimers: { heap: number; entryBytes: number } | undefined;
   defer: { size: number; fn: number; link: number };
   abiType: { size: number; str: number; tflag: number };
   /** runtime.semtable: where, how many roots, each root's size and its treap's offset. */
@@ -33,10 +36,11 @@ export async function readReachLayouts(client: DelveClient): Promise<ReachLayout
   const over = (type: string, depth = 3) => structLayout(client, SCOPE, `*(*${delveTypeName(type)})(0x${at.toString(16)})`, depth).catch((err: Error) => {
     throw new Error(`the type ${type} cannot be read (${err.message})`);
   });
-  const [sudog, hchan, timer, defer, abiType, types, semtable, ...syncs] = await Promise.all([
+  const [sudog, hchan, timer, defer, abiType, types, semtable, p, ...syncs] = await Promise.all([
     over('runtime.sudog'), over('runtime.hchan'), over('runtime.timer'), over('runtime._defer'), over('internal/abi.Type', 1).catch(() => over('runtime._type', 1)).catch(() => undefined),
     client.eval({ Scope: SCOPE, Expr: 'runtime.firstmoduledata.types', Cfg: BARE }).then((v) => Number(v.value)),
     semtableOf(client),
+    structLayout(client, SCOPE, 'runtime.allp[0]', 2).catch(() => undefined),
     ...Object.values(SYNC_TYPE).map((t) => over(t!).catch(() => undefined)),
   ]);
   const sync = new Map<string, Layout>();
@@ -59,6 +63,7 @@ export async function readReachLayouts(client: DelveClient): Promise<ReachLayout
       dataqsiz: pick(hchan, ['dataqsiz']), closed: pick(hchan, ['closed']),
     },
     timer: { size: size(timer), when: pick(timer, ['when']) },
+    pTimers: pTimersOf(p),
     defer: { size: size(defer), fn: pick(defer, ['fn']), link: pick(defer, ['link']) },
     // Not in every binary's DWARF under a name Delve finds; its layout has not moved since Go 1.14.
     abiType: abiType ? { size: size(abiType), str: pick(abiType, ['Str', 'str']), tflag: pick(abiType, ['TFlag', 'tflag']) } : { size: 48, str: 40, tflag: 20 },
@@ -67,6 +72,14 @@ export async function readReachLayouts(client: DelveClient): Promise<ReachLayout
     types,
     masks: { data: pick(md, ['gcdatamask']), bss: pick(md, ['gcbssmask']) },
   };
+}
+
+function pTimersOf(p: Layout | undefined): ReachLayouts['pTimers'] {
+  for (const t of MEMORY_FIELDS.pTimerHeap) {
+    const f = p?.get(t.field);
+    if (f && f.kind === Kind.Slice) return { heap: f.offset, entryBytes: t.entryBytes };
+  }
+  return undefined;
 }
 
 async function semtableOf(client: DelveClient): Promise<ReachLayouts['semtable']> {

@@ -22,6 +22,8 @@ export const MEMORY_FIELDS = {
   sudogChannel: ['c.maybeTraceablePtr.vu', 'c.vu', 'c'],
   /** sudog.elem: unsafe.Pointer; from 1.26 maybeTraceablePtr{vp, vu}. */
   sudogElem: ['elem.vu', 'elem'],
+  /** A P's timer heap: []timerWhen{timer *timer; when int64} in timers.heap from 1.23, []*timer in timers before. */
+  pTimerHeap: [{ field: 'timers.heap', entryBytes: 16 }, { field: 'timers', entryBytes: 8 }],
 } as const;
 import type { ObjectKind } from './types';
 

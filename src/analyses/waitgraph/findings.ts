@@ -25,14 +25,26 @@ export function findDeadlocksAndLeaks(graph: WaitGraph, opts: FindingOptions = {
   }
   const edgesFrom = (id: string) => out.get(id) ?? [];
   /** The objects a goroutine waits on; a select stands for its cases. */
-  const waitedObjects = (g: string): string[] =>
-    edgesFrom(g)
-      .filter((e) => e.type === 'waits')
-      .flatMap((e) => {
-        const sel = edgesFrom(e.to).filter((c) => c.type === 'case').map((c) => c.to);
-        return sel.length > 0 ? sel : [e.to];
-      });
-  const wakers = (object: string) => edgesFrom(object).filter((e) => e.type === 'wakes' || e.type === 'holds').map((e) => e.to);
+  const waitedMemo = new Map<string, string[]>();
+  const waitedObjects = (g: string): string[] => {
+    let w = waitedMemo.get(g);
+    if (!w) {
+      w = edgesFrom(g)
+        .filter((e) => e.type === 'waits')
+        .flatMap((e) => {
+          const sel = edgesFrom(e.to).filter((c) => c.type === 'case').map((c) => c.to);
+          return sel.length > 0 ? sel : [e.to];
+        });
+      waitedMemo.set(g, w);
+    }
+    return w;
+  };
+  const wakersMemo = new Map<string, string[]>();
+  const wakers = (object: string) => {
+    let w = wakersMemo.get(object);
+    if (!w) wakersMemo.set(object, (w = edgesFrom(object).filter((e) => e.type === 'wakes' || e.type === 'holds').map((e) => e.to)));
+    return w;
+  };
   const freeObject = (o: ObjectNode) => !o.never && (o.packageVariable !== undefined || o.timer === true);
 
   const blocked = graph.nodes.filter(

@@ -105,7 +105,9 @@ export function buildWaitGraph(capture: WaitCapture): WaitGraph {
 }
 
 function goroutineNode(g: WaitingGoroutine): GoroutineNode {
-  const wakesItself = !['chan', 'select', 'sync', 'forever'].includes(g.waitClass) || (g.waitClass !== 'forever' && g.objects.length === 0);
+  // main parked in `select {}` is how a program serves for ever (Go's leak detector does not count it either).
+  const parkedMain = g.startFunction === 'runtime.main' && g.waitReason === 'select (no cases)';
+  const wakesItself = parkedMain || !['chan', 'select', 'sync', 'forever'].includes(g.waitClass) || (g.waitClass !== 'forever' && g.objects.length === 0);
   return {
     id: goroutineNodeId(g.id), type: 'goroutine', goroutine: g.id, status: g.status, waitReason: g.waitReason,
     function: g.function, file: g.file, line: g.line, startFunction: g.startFunction, goStatement: g.goStatement,
@@ -116,6 +118,15 @@ function goroutineNode(g: WaitingGoroutine): GoroutineNode {
 
 /** FILE (or FILE:LINE) module-relative (see render/paths); where no go.mod says, its last two parts. */
 export function shortFile(file: string): string {
-  const short = paths.shortFileLine(file);
-  return short !== file || !file.startsWith('/') ? short : file.split('/').slice(-2).join('/');
+  let short = shortFiles.get(file);
+  if (short === undefined) {
+    const s = paths.shortFileLine(file);
+    short = s !== file || !file.startsWith('/') ? s : file.split('/').slice(-2).join('/');
+    if (shortFiles.size > 100_000) shortFiles.clear();
+    shortFiles.set(file, short);
+  }
+  return short;
 }
+
+/** 10,000 goroutines' stacks name a few hundred files. */
+const shortFiles = new Map<string, string>();
