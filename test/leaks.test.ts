@@ -25,7 +25,7 @@ import * as assert from 'uvu/assert';
 import { DelveInterpreter } from '../src/interpreter';
 import { buildExample, repoRoot, toolchains, type Toolchain } from './helpers/go';
 import { RecordingContext } from './helpers/recording-context';
-import { ok, rowsOf, waitFor } from './helpers/cells';
+import { fails, ok, rowsOf, waitFor } from './helpers/cells';
 
 interface GraphJson {
   kind: string;
@@ -269,6 +269,19 @@ async function killed(child: ReturnType<typeof spawn>): Promise<void> {
   await exited;
 }
 
+/** `why` names the package variable that keeps a fork alive (the philosophers' table), field by field. */
+async function assertWhy(it: DelveInterpreter): Promise<void> {
+  const bundle = await ok(it, 'why &main.dinner.forks[2]');
+  const json = bundle['application/json'] as { kind: string; paths: { root: string; path: string }[] };
+  assert.is(json.kind, 'why');
+  assert.equal(json.paths[0], { root: 'main.dinner', path: '.forks', objects: 2 }, JSON.stringify(json.paths));
+  // Each philosopher's frame points at its fork: by name, or in an optimized build by its slot (a spilled temporary no variable describes).
+  assert.ok(json.paths.some((p) => /^goroutine \d+ main\.philosopher (left|right|sp slot 0x[0-9a-f]+)$/.test(p.root)), JSON.stringify(json.paths));
+  assert.match(String(bundle['text/plain']), /main\.dinner\s+\.forks/);
+  const notHeap = await fails(it, 'why 0x1');
+  assert.match(notHeap.evalue, /0x1 is not in an allocated heap object/);
+}
+
 const all = toolchains();
 const newest = all[all.length - 1];
 
@@ -316,6 +329,7 @@ for (const tc of all) {
       await ok(it, `attach ${child.pid}`);
       await assertInPlace(it, tc);
       assertFindings(await graph(it), true);
+      await assertWhy(it);
     } finally {
       await it.shutdown(false);
       await killed(child);
@@ -336,6 +350,7 @@ for (const tc of all) {
       await ok(core, `core ${binary} ${file}`);
       await assertInPlace(core, tc);
       assertFindings(await graph(core), true);
+      await assertWhy(core);
     } finally {
       await live.shutdown(false);
       await core.shutdown(false);

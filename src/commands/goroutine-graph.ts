@@ -68,10 +68,7 @@ export const graphCommands: Command[] = [
       if (s.running) throw new UserError('TargetRunning', '`goroutine-graph` needs the target stopped', 'press interrupt or type `halt` first');
       const started = Date.now();
       const display = progressDisplay(cx, 'goroutine-graph');
-      const progress = (message: string) => {
-        if (process.env.DK_PROFILE) console.error(`graph ${Date.now() - started} ms: ${message}`);
-        display.report(`goroutine-graph: ${message}…`);
-      };
+      const progress = (message: string) => display.report(`goroutine-graph: ${message}…`);
       progress('reading goroutines');
       // The stacks as stackdiff captures them: from memory where it can be, else through Delve.
       const taken = await askDelve('goroutine-graph', () => captureStacks(s, {
@@ -94,7 +91,6 @@ export const graphCommands: Command[] = [
       });
       progress('analysing');
       const graph = buildWaitGraph(capture);
-      progress('finding');
       const findings = capture.undecided ? { deadlocks: [], leaks: [] } : findDeadlocksAndLeaks(graph, { incomplete: capture.partial || capture.unscanned.length > 0 });
       let drawn = args.all ? graph : withoutRuntimeGoroutines(graph);
       if (args.focus !== undefined) {
@@ -103,7 +99,6 @@ export const graphCommands: Command[] = [
         drawn = around;
       }
       const grouped = args.group || countGoroutines(drawn) > AUTO_GROUP_ABOVE;
-      progress('grouping');
       if (grouped) drawn = groupGraph(drawn, findings);
       const notes = [...capture.notes];
       if (capture.unscanned.length > 0) notes.push(`the frames of ${capture.unscanned.length} goroutine(s) could not be read: findings are marked likely`);
@@ -111,7 +106,6 @@ export const graphCommands: Command[] = [
       for (const g of capture.goroutines) if (g.problem && !g.runtimeInternal) notes.push(`goroutine ${g.id}: ${g.problem}`);
       progress('drawing');
       const bundle = await graphBundle({ graph, shown: drawn, findings, grouped, focus: args.focus, partial: capture.partial, notes });
-      progress('drawn');
       display.done(`goroutine-graph: ${capture.goroutines.length} goroutines read in ${((Date.now() - started) / 1000).toFixed(1)} s${capture.partial ? ' (interrupted: partial)' : ''}`);
       return bundle;
     },

@@ -100,15 +100,15 @@ async function snapshotNow(cx: CommandContext, s: Session, name: string): Promis
   return snap;
 }
 
-function parseAddress(text: string): number | undefined {
+export function parseAddress(text: string): number | undefined {
   if (/^0x[0-9a-f]+$/i.test(text)) return parseInt(text.slice(2), 16);
   if (/^\d+$/.test(text)) return Number(text);
   return undefined;
 }
 
 /** The address EXPR points to (a pointer, slice, string, map or channel), or where it lies (anything else). */
-async function addressOf(cx: CommandContext, s: Session, expr: string): Promise<number> {
-  const v: Variable = await askDelve(`memwatch span ${expr}`, () =>
+export async function addressOf(cx: CommandContext, s: Session, expr: string, command = 'memwatch span'): Promise<number> {
+  const v: Variable = await askDelve(`${command} ${expr}`, () =>
     s.query.eval({ Scope: cx.state.scope, Expr: expr, Cfg: { FollowPointers: false, MaxVariableRecurse: 0, MaxStringLen: 0, MaxArrayValues: 0, MaxStructFields: 0 } }));
   const hexValue = /0x[0-9a-f]+/i.exec(v.value ?? '')?.[0];
   switch (v.kind) {

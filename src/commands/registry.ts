@@ -7,6 +7,7 @@ import { tableBundle } from '../render/table';
 import { breakpointCommands } from './breakpoints';
 import type { Command, Flag, Group } from './command';
 import { graphCommands } from './goroutine-graph';
+import { whyCommand } from './why';
 import { goroutineCommands } from './goroutines';
 import { memwatchCommands } from './memwatch';
 import { runningCommands } from './running';
@@ -61,6 +62,7 @@ export const commands: Command[] = [
   ...displayCommands,
   ...codeCommands,
   ...graphCommands,
+  whyCommand,
   ...stackdiffCommands,
   ...memwatchCommands,
   helpCommand,

@@ -11,7 +11,8 @@ import type { TakenCapture } from '../capture/capture-stacks';
 import type { FuncTable } from '../capture/pclntab';
 import type { RunningGoroutine } from '../capture/threads';
 import { readSlice, readU64s } from '../heap/read-heap';
-import { runtimeLayout } from '../heap/runtime-layout';
+import { runtimeLayout, type RuntimeLayout } from '../heap/runtime-layout';
+import type { ElfSymbol } from '../session/elf';
 import type { DelveClient } from '../rpc/delve-client';
 import { Kind, type Variable } from '../rpc/api';
 import { openMemory, type MemoryReader } from '../session/memory';
@@ -35,7 +36,7 @@ export interface ReachCaptureOptions {
 const layoutCache = new WeakMap<Session, Promise<ReachLayouts>>();
 
 /** The session's runtime types, read once (they do not change while it lives). */
-function reachLayouts(session: Session): Promise<ReachLayouts> {
+export function reachLayouts(session: Session): Promise<ReachLayouts> {
   let p = layoutCache.get(session);
   if (!p) {
     p = readReachLayouts(session.query);
@@ -80,10 +81,7 @@ function liveRegisters(table: FuncTable, pc: number): Set<string> {
 export async function captureReach(session: Session, taken: TakenCapture, opts: ReachCaptureOptions = {}): Promise<{ capture: WaitCapture; stats: ReachStats }> {
   const stacks = taken.capture;
   const started = performance.now();
-  const say = (m: string) => {
-    if (process.env.DK_PROFILE) console.error(`${Math.round(performance.now() - started)} ms: ${m}`);
-    opts.progress?.(m);
-  };
+  const say = (m: string) => opts.progress?.(m);
   const client = session.query;
   const memory = await openMemory(session);
   let loaded: LoadedFuncTable | undefined;
@@ -100,35 +98,10 @@ export async function captureReach(session: Session, taken: TakenCapture, opts: 
     const byId = new Map(gstructs.map((g) => [g.id, g]));
 
     // Every stack, scanned with the binary's pointer maps.
-    const scanner = new StackScanner(table);
     const live = capture.goroutines.map((g) => byId.get(g.id)).filter((g): g is GStruct => g !== undefined);
     say(`reading ${live.length.toLocaleString('en-US')} stacks`);
-    const stacksRead = await readStacks(memory, live, running);
-    say('scanning stacks');
-    const goroutineRoots = new Map<number, Root[]>();
-    const scanned = new Map<number, ScannedStack>();
-    const deferred = new Map<number, { frame: number; function: string; closure: number }[]>();
-    let stackRoots = 0;
-    for (const g of live) {
-      const s = stacksRead.get(g.id);
-      if (!s) {
-        capture.unscanned.push(g.id);
-        continue;
-      }
-      const records = await deferRecords(memory, layouts, g.defers);
-      const result = scanner.scan(s.pc, s.sp, { start: s.sp, bytes: s.bytes }, s.running !== undefined, records.flatMap((r) => [r.record, r.fn]));
-      scanned.set(g.id, result);
-      const rs: Root[] = result.roots.map((r) => ({ place: { kind: 'stack', goroutine: g.id, frame: r.frame, slot: r.slot }, value: r.value }));
-      const live = s.running ? liveRegisters(table, s.pc) : GENERAL_REGISTERS;
-      for (const reg of s.running?.registers ?? []) if (live.has(reg.name) && reg.value > 4096) rs.push({ place: { kind: 'register', goroutine: g.id, register: reg.name }, value: reg.value });
-      const defers = result.frames.flatMap((f, frame) => f.defers.map((closure) => ({ frame, function: f.function, closure })));
-      for (const r of records) if (r.fn) defers.push({ frame: 0, function: 'a defer record', closure: r.fn });
-      for (const d of defers) rs.push({ place: { kind: 'defer', goroutine: g.id, frame: d.frame }, value: d.closure });
-      deferred.set(g.id, defers);
-      if (result.error) capture.unscanned.push(g.id);
-      goroutineRoots.set(g.id, rs);
-      stackRoots += rs.length;
-    }
+    const { goroutineRoots, scanned, deferred, unscanned, stackRoots } = await scanStacks(memory, table, layouts, live, running);
+    capture.unscanned.push(...unscanned);
 
     // What each blocked goroutine waits on: memory first, then the receiver a sync frame
     // keeps live, then Delve for what neither showed.
@@ -138,29 +111,12 @@ export async function captureReach(session: Session, taken: TakenCapture, opts: 
     for (const g of waiters) if (g.objects.length === 0 && g.waitClass === 'sync') syncReceiverOf(g, scanned.get(g.id));
     const unread = waiters.filter((g) => g.objects.length === 0);
     if (unread.length > 0 && (await readWaitsThroughDelve(client, unread, opts.signal))) capture.partial = true;
-    say('describing channels');
     const chans = await describeChannels(memory, layouts, capture.goroutines);
 
     say('reading the heap');
-    // A g's contents are its goroutine's (reached only if it may run); a sudog's point back at
-    // what its goroutine waits on; a P's timer heap holds stopped timers too (the pending ones
-    // are roots of their own, below).
-    const allp = await readSlice(memory, layout.addr.allp);
-    const ps = (await readU64s(memory, allp.ptr, allp.len)).filter((p) => p !== 0);
-    const timers = await readPendingTimers(memory, layouts, ps, capture.notes);
-    const opaque = new Set([...gstructs.map((g) => g.address), ...sudogs, ...ps, ...timers.heaps]);
-    say('heap graph');
-    const graph = await readHeapGraph(memory, layout, { signal: opts.signal, progress: say, opaque });
-    say('reading roots: package variables, timers');
-    const sections = await readDataSections(memory, layout, layouts.masks);
-    const symbols = loaded.dataSymbols();
-    const globals = await readGlobalRoots(memory, sections, symbols, (name) => RUNTIME_OWNED.test(name));
-    const roots: Root[] = globals.map((r) => ({ place: { kind: 'global', symbol: r.symbol, offset: r.offset }, value: r.value }));
-    for (const t of timers.pending) roots.push({ place: { kind: 'timer', timer: t }, value: t });
+    const { graph, roots, sections, symbols, globalRoots } = await readHeapAndRoots(memory, layout, layouts, loaded, gstructs, sudogs, capture.notes, opts.signal, say);
 
-    say('containers');
     const containers = containersOf(capture.goroutines, graph, sections, symbols, live);
-    say('holders');
     const holders = await provenAndLikelyHolders(memory, table, capture.goroutines, scanned, deferred, containers, symbols);
     // A physical frame named as the stack capture names it (its own line, not an inlined callee's).
     const physicalFrames = new Map(stacks.goroutines.map((g) => [g.id, g.frames.filter((f) => !f.inlined)]));
@@ -181,8 +137,7 @@ export async function captureReach(session: Session, taken: TakenCapture, opts: 
     await nameStackSlots(client, capture, stacks, scanned);
     if (result.untraced.length > 0) capture.notes.push(`what ${result.untraced.length} stuck goroutine(s) reach was traced only in part: findings are marked likely`);
     capture.unscanned = [...new Set([...capture.unscanned, ...result.untraced])].sort((a, b) => a - b);
-    say('done');
-    const stats = { objects: graph.objectCount, edges: graph.edgeTarget.length, scannedBytes: graph.scannedBytes, globalRoots: globals.length, stackRoots, ms: Math.round(performance.now() - started) };
+    const stats = { objects: graph.objectCount, edges: graph.edgeTarget.length, scannedBytes: graph.scannedBytes, globalRoots, stackRoots, ms: Math.round(performance.now() - started) };
     return { capture, stats };
   } catch (err) {
     if (opts.signal?.aborted) return { capture: undecided(capture), stats: empty };
@@ -248,6 +203,77 @@ function undecided(capture: WaitCapture): WaitCapture {
   capture.undecided = true;
   capture.notes.push('interrupted before the heap walk was done: who can wake whom is not decided, so nothing is reported stuck');
   return capture;
+}
+
+export interface HeapAndRoots {
+  graph: HeapGraph;
+  /** Package variables' pointers and pending timers. */
+  roots: Root[];
+  sections: DataSections;
+  symbols: ElfSymbol[];
+  globalRoots: number;
+}
+
+/**
+ * The heap graph and the roots everyone shares. Not scanned (the runtime's own back-edges,
+ * hidden as Go's leak detector hides them): a g's contents are its goroutine's (reached only
+ * if it may run); sudogs (ALSO_OPAQUE) point back at what their goroutine waits on; a P's
+ * timer heap holds stopped timers too (the pending ones are roots of their own).
+ */
+export async function readHeapAndRoots(
+  memory: MemoryReader, layout: RuntimeLayout, layouts: ReachLayouts, loaded: LoadedFuncTable, gstructs: GStruct[],
+  alsoOpaque: Iterable<number>, notes: string[], signal: AbortSignal | undefined, say: (m: string) => void,
+): Promise<HeapAndRoots> {
+  const allp = await readSlice(memory, layout.addr.allp);
+  const ps = (await readU64s(memory, allp.ptr, allp.len)).filter((p) => p !== 0);
+  const timers = await readPendingTimers(memory, layouts, ps, notes);
+  const opaque = new Set([...gstructs.map((g) => g.address), ...alsoOpaque, ...ps, ...timers.heaps]);
+  const graph = await readHeapGraph(memory, layout, { signal, progress: say, opaque });
+  say('reading roots: package variables, timers');
+  const sections = await readDataSections(memory, layout, layouts.masks);
+  const symbols = loaded.dataSymbols();
+  const globals = await readGlobalRoots(memory, sections, symbols, (name) => RUNTIME_OWNED.test(name));
+  const roots: Root[] = globals.map((r) => ({ place: { kind: 'global', symbol: r.symbol, offset: r.offset }, value: r.value }));
+  for (const t of timers.pending) roots.push({ place: { kind: 'timer', timer: t }, value: t });
+  return { graph, roots, sections, symbols, globalRoots: globals.length };
+}
+
+export interface ScannedStacks {
+  /** Each goroutine's roots: live stack slots, registers (running), deferred calls' closures. */
+  goroutineRoots: Map<number, Root[]>;
+  scanned: Map<number, ScannedStack>;
+  deferred: Map<number, { frame: number; function: string; closure: number }[]>;
+  /** Goroutines whose stacks could not be read, or walked to the bottom. */
+  unscanned: number[];
+  stackRoots: number;
+}
+
+/** Reads and scans the stacks of GS (a running goroutine's from its thread's pc and sp, with its registers). */
+export async function scanStacks(memory: MemoryReader, table: FuncTable, layouts: ReachLayouts, gs: GStruct[], running: Map<number, RunningGoroutine>): Promise<ScannedStacks> {
+  const scanner = new StackScanner(table);
+  const stacksRead = await readStacks(memory, gs, running);
+  const out: ScannedStacks = { goroutineRoots: new Map(), scanned: new Map(), deferred: new Map(), unscanned: [], stackRoots: 0 };
+  for (const g of gs) {
+    const s = stacksRead.get(g.id);
+    if (!s) {
+      out.unscanned.push(g.id);
+      continue;
+    }
+    const records = await deferRecords(memory, layouts, g.defers);
+    const result = scanner.scan(s.pc, s.sp, { start: s.sp, bytes: s.bytes }, s.running !== undefined, records.flatMap((r) => [r.record, r.fn]));
+    out.scanned.set(g.id, result);
+    const rs: Root[] = result.roots.map((r) => ({ place: { kind: 'stack', goroutine: g.id, frame: r.frame, slot: r.slot }, value: r.value }));
+    const live = s.running ? liveRegisters(table, s.pc) : GENERAL_REGISTERS;
+    for (const reg of s.running?.registers ?? []) if (live.has(reg.name) && reg.value > 4096) rs.push({ place: { kind: 'register', goroutine: g.id, register: reg.name }, value: reg.value });
+    const defers = result.frames.flatMap((f, frame) => f.defers.map((closure) => ({ frame, function: f.function, closure })));
+    for (const r of records) if (r.fn) defers.push({ frame: 0, function: 'a defer record', closure: r.fn });
+    for (const d of defers) rs.push({ place: { kind: 'defer', goroutine: g.id, frame: d.frame }, value: d.closure });
+    out.deferred.set(g.id, defers);
+    if (result.error) out.unscanned.push(g.id);
+    out.goroutineRoots.set(g.id, rs);
+    out.stackRoots += rs.length;
+  }
+  return out;
 }
 
 /** Channel types (`chan main.Result`) and which channels a pending timer feeds (hchan.timer, Go 1.23+). */
