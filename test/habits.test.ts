@@ -22,8 +22,8 @@ test('Tab, help and Enter come from the command table; a halt lands in the progr
     assert.equal(memwatch.matches, ['diff', 'drop', 'gc', 'pages', 'snapshot', 'span', 'stats', 'top']);
     assert.is(memwatch.cursor_start, 'memwatch '.length);
     assert.equal((await k.complete('memwatch gc --')).matches, ['--call', '--clear-soft-dirty']);
-    assert.equal((await k.complete('goroutine-graph --')).matches, ['--all', '--focus', '--group']);
-    assert.equal((await k.complete('goroutine-graph -')).matches, ['--all', '--focus', '--group', '-a', '-f', '-g']);
+    assert.equal((await k.complete('goroutine-graph --')).matches, ['--all', '--delve', '--focus', '--group']);
+    assert.equal((await k.complete('goroutine-graph -')).matches, ['--all', '--delve', '--focus', '--group', '-a', '-f', '-g']);
     assert.equal((await k.complete('detach --')).matches, ['--kill']);
     assert.equal((await k.complete('goroutines -gr')).matches, ['-group']);
     assert.equal((await k.complete('goroutines -group u')).matches, ['user', 'userloc']);

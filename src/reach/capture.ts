@@ -436,7 +436,8 @@ async function provenAndLikelyHolders(
     mutexes.get(o.address)!.add(g.id);
   }
   if (mutexes.size === 0) return [];
-  const code = new CodeReferences(table);
+  const globals = [...mutexes.keys()].filter((m) => containers.get(m)?.kind === 'global');
+  const code = new CodeReferences(table, new Set(globals));
   const out: Holder[] = [];
   const seen = new Set<string>();
   const add = (h: Holder) => {
@@ -446,7 +447,6 @@ async function provenAndLikelyHolders(
       out.push(h);
     }
   };
-  const globals = [...mutexes.keys()].filter((m) => containers.get(m)?.kind === 'global');
   const closures = await readRegions(memory, [...new Set([...deferred.values()].flat().map((d) => d.closure))].map((start) => ({ start, length: 64 })));
   for (const g of goroutines) {
     const s = scanned.get(g.id);
@@ -486,7 +486,6 @@ async function provenAndLikelyHolders(
 class CodeReferences {
   private readonly bytes = new Map<number, Buffer | undefined>();
   private readonly unlock = new Map<number, boolean>();
-  constructor(private readonly table: FuncTable) {}
 
   private code(entry: number, end: number): Buffer | undefined {
     if (!this.bytes.has(entry)) this.bytes.set(entry, end - entry < 1 << 20 ? this.table.staticBytes(entry, end - entry) : undefined);
@@ -518,24 +517,24 @@ class CodeReferences {
     return out;
   }
 
-  private readonly refs = new Map<string, boolean>();
+  /** Per function: the package-variable addresses its code refers to (RIP-relative disp32), among those asked about. */
+  private readonly refs = new Map<number, Set<number>>();
+
+  constructor(private readonly table: FuncTable, private readonly wanted: Set<number>) {}
 
   /** Whether F's code holds a RIP-relative reference to ADDRESS (a LEAQ or MOVQ of a package variable). */
   addresses(f: { entry: number; end: number }, address: number): boolean {
-    const key = `${f.entry}:${address}`;
-    let known = this.refs.get(key);
-    if (known === undefined) {
-      known = false;
+    let found = this.refs.get(f.entry);
+    if (!found) {
+      found = new Set();
       const b = this.code(f.entry, f.end);
       for (let i = 0; b && i + 4 <= b.length; i++) {
-        if (f.entry + i + 4 + b.readInt32LE(i) === address) {
-          known = true;
-          break;
-        }
+        const target = f.entry + i + 4 + b.readInt32LE(i);
+        if (this.wanted.has(target)) found.add(target);
       }
-      this.refs.set(key, known);
+      this.refs.set(f.entry, found);
     }
-    return known;
+    return found.has(address);
   }
 
   addressesAt(pc: number, address: number): boolean {

@@ -42,7 +42,20 @@ export function syncObjectOf(fn: string): { kind: ObjectKind } | undefined {
  * internal/sync from Go 1.24): their variables are the wait itself, not a way to wake it.
  */
 export function isMachineryFrame(fn: string): boolean {
-  return /^(runtime|sync|sync\/atomic|internal\/[\w/]+)\./.test(fn) || fn === '';
+  return memo(machinery, fn, () => /^(runtime|sync|sync\/atomic|internal\/[\w/]+)\./.test(fn) || fn === '');
+}
+
+/** 10,000 goroutines' frames name a few hundred functions. */
+const machinery = new Map<string, boolean>();
+const standard = new Map<string, boolean>();
+
+function memo(cache: Map<string, boolean>, fn: string, compute: () => boolean): boolean {
+  let v = cache.get(fn);
+  if (v === undefined) {
+    if (cache.size > 100_000) cache.clear();
+    cache.set(fn, (v = compute()));
+  }
+  return v;
 }
 
 /** Goroutines the runtime starts for itself (as Go's own isSystemGoroutine sees them). */
@@ -52,7 +65,9 @@ export function isRuntimeInternal(startFunction: string): boolean {
 
 /** A function of Go's standard library: its package path's first element has no dot. */
 export function isStandardLibrary(fn: string): boolean {
-  const pkg = fn.replace(/\.[^/]*$/, '').replace(/\.\(.*$/, '');
-  const first = pkg.split('/')[0];
-  return pkg !== 'main' && !first.includes('.') && !fn.startsWith('main.');
+  return memo(standard, fn, () => {
+    const pkg = fn.replace(/\.[^/]*$/, '').replace(/\.\(.*$/, '');
+    const first = pkg.split('/')[0];
+    return pkg !== 'main' && !first.includes('.') && !fn.startsWith('main.');
+  });
 }
