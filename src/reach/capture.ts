@@ -317,10 +317,13 @@ async function readPendingTimers(memory: MemoryReader, l: ReachLayouts, ps: numb
       if (timer) out.push(timer);
     }
   }
-  const when = await readRegions(memory, out.map((x) => ({ start: x + l.timer.when, length: 8 })));
+  // A stopped timer keeps its slot until a P cleans up: when 0 (Go 1.23+), or a dead status (1.22).
+  const timers = await readRegions(memory, out.map((x) => ({ start: x, length: l.timer.size })));
   const pending = out.filter((x) => {
-    const w = when.get(x + l.timer.when);
-    return !w || readWord(w, 0) > 0; // unreadable counts as pending: it may wake someone
+    const t = timers.get(x);
+    if (!t) return true; // unreadable counts as pending: it may wake someone
+    const dead = l.timer.status !== undefined && l.timer.dead.has(t.readUInt32LE(l.timer.status));
+    return readWord(t, l.timer.when) > 0 && !dead;
   });
   return { pending, heaps };
 }

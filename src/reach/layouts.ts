@@ -5,14 +5,15 @@ import { Kind } from '../rpc/api';
 import type { DelveClient } from '../rpc/delve-client';
 import { structLayout, type FieldLayout } from '../session/layout';
 import { delveTypeName } from '../waits/type-reach';
-import { MEMORY_FIELDS, SYNC_TYPE } from '../waits/runtime-shapes';
+import { DEAD_TIMER_STATUSES, MEMORY_FIELDS, SYNC_TYPE } from '../waits/runtime-shapes';
 
 type Layout = Map<string, FieldLayout>;
 
 export interface ReachLayouts {
   sudog: { size: number; g: number; c: number; elem: number; waitlink: number; prev: number; next: number };
   hchan: { size: number; elemtype: number; timer: number | undefined; qcount: number; dataqsiz: number; closed: number };
-  timer: { size: number; when: number };
+  /** status: Go 1.22's timer states (absent from 1.23, where a stopped timer has when 0); DEAD: its stopped ones. */
+  timer: { size: number; when: number; status: number | undefined; dead: Set<number> };
   /** Where a P keeps its timer heap (a slice), and the size of one entry (its first word the *timer). */
   pTimers: { heap: number; entryBytes: number } | undefined;
   defer: { size: number; fn: number; link: number };
@@ -36,13 +37,15 @@ export async function readReachLayouts(client: DelveClient): Promise<ReachLayout
   const over = (type: string, depth = 3) => structLayout(client, SCOPE, `*(*${delveTypeName(type)})(0x${at.toString(16)})`, depth).catch((err: Error) => {
     throw new Error(`the type ${type} cannot be read (${err.message})`);
   });
-  const [sudog, hchan, timer, defer, abiType, types, semtable, p, ...syncs] = await Promise.all([
+  const [sudog, hchan, timer, defer, abiType, types, semtable, p, deadStatuses, ...syncs] = await Promise.all([
     over('runtime.sudog'), over('runtime.hchan'), over('runtime.timer'), over('runtime._defer'), over('internal/abi.Type', 1).catch(() => over('runtime._type', 1)).catch(() => undefined),
     client.eval({ Scope: SCOPE, Expr: 'runtime.firstmoduledata.types', Cfg: BARE }).then((v) => Number(v.value)),
     semtableOf(client),
     structLayout(client, SCOPE, 'runtime.allp[0]', 2).catch(() => undefined),
+    Promise.all(DEAD_TIMER_STATUSES.map((name) => client.eval({ Scope: SCOPE, Expr: name, Cfg: BARE }).then((v) => Number(v.value), () => NaN))),
     ...Object.values(SYNC_TYPE).map((t) => over(t!).catch(() => undefined)),
   ]);
+  const deadTimers = new Set((deadStatuses as number[]).filter((v) => !Number.isNaN(v)));
   const sync = new Map<string, Layout>();
   Object.values(SYNC_TYPE).forEach((t, i) => {
     if (syncs[i]) sync.set(t!, syncs[i]!);
@@ -62,7 +65,7 @@ export async function readReachLayouts(client: DelveClient): Promise<ReachLayout
       size: size(hchan), elemtype: pick(hchan, ['elemtype']), timer: hchan.get('timer')?.offset, qcount: pick(hchan, ['qcount']),
       dataqsiz: pick(hchan, ['dataqsiz']), closed: pick(hchan, ['closed']),
     },
-    timer: { size: size(timer), when: pick(timer, ['when']) },
+    timer: { size: size(timer), when: pick(timer, ['when']), status: timer.get('status.value')?.offset ?? timer.get('status')?.offset, dead: deadTimers },
     pTimers: pTimersOf(p),
     defer: { size: size(defer), fn: pick(defer, ['fn']), link: pick(defer, ['link']) },
     // Not in every binary's DWARF under a name Delve finds; its layout has not moved since Go 1.14.
