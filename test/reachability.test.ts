@@ -5,8 +5,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { findDeadlocksAndLeaks } from '../src/analyses/waitgraph/findings';
 import { buildWaitGraph } from '../src/analyses/waitgraph/graph';
-import { reachWaits, type Container, type Holder, type Root } from '../src/analyses/waitgraph/reachability';
-import { retainingPaths } from '../src/analyses/retain';
+import { reachWaits, type Container, type GoroutineRoots, type Holder, type Root } from '../src/analyses/waitgraph/reachability';
+import { retainingPaths, rootsOf } from '../src/analyses/retain';
 import { EdgeBuilder, objectAt, type HeapGraph } from '../src/reach/heap-graph';
 import type { ObjectKind, WaitCapture, WaitClass, WaitingGoroutine } from '../src/waits/types';
 
@@ -34,12 +34,13 @@ function g(id: number, waitClass: WaitClass, objects: [ObjectKind, number][] = [
 }
 
 const stack = (goroutine: number, value: number): Root => ({ place: { kind: 'stack', goroutine, frame: 0, slot: 0x1000 + goroutine * 8 }, value });
+const stackRoots = (goroutine: number, values: number[]): GoroutineRoots => ({ goroutine, stack: { frames: values.map(() => 0), slots: values.map((_, i) => 0x1000 + i * 8), values }, others: [] });
 
 function decide(goroutines: WaitingGoroutine[], graph: HeapGraph, opts: { globals?: Root[]; stacks?: Record<number, number[]>; holders?: Holder[]; containers?: Map<number, Container> } = {}) {
   const capture: WaitCapture = { goroutines, references: [], packageReferences: [], timerChannels: [], unscanned: [], partial: false, notes: [] };
   const containers = opts.containers ?? new Map<number, Container>();
   for (const x of goroutines) for (const o of x.objects) if (!containers.has(o.address)) containers.set(o.address, { kind: 'heap', id: objectAt(graph, o.address) });
-  const goroutineRoots = new Map(Object.entries(opts.stacks ?? {}).map(([id, vs]) => [Number(id), vs.map((v) => stack(Number(id), v))]));
+  const goroutineRoots = new Map(Object.entries(opts.stacks ?? {}).map(([id, vs]) => [Number(id), stackRoots(Number(id), vs)]));
   const result = reachWaits(capture, {
     graph, roots: opts.globals ?? [], goroutineRoots, containers, timerChannels: new Set(), holders: opts.holders ?? [],
     frameOf: (id) => ({ function: `main.f${id}`, file: '/app/main.go', line: id }),
@@ -104,9 +105,9 @@ test('retaining paths: shortest first, one per root, through fields', () => {
   // main.srv -> 1 -(+0x18)-> 2 -(+0x8)-> 0 ; goroutine 7's stack -> 0 directly.
   const graph = heap(3, [[1, 2, 0x18], [2, 0, 0x8]]);
   const roots: Root[] = [{ place: { kind: 'global', symbol: 'main.srv', offset: 0 }, value: at(1) }, stack(7, at(0) + 4)];
-  const paths = retainingPaths(graph, roots, 0);
+  const paths = retainingPaths(graph, rootsOf(roots, []), 0);
   assert.equal(paths.map((p) => [p.root.place.kind, p.hops.map((h) => h.offset)]), [['stack', [0]], ['global', [0x18, 0x8, 0]]]);
-  assert.equal(retainingPaths(graph, [], 0), []);
+  assert.equal(retainingPaths(graph, rootsOf([], []), 0), []);
 });
 
 test.run();

@@ -2,7 +2,7 @@
 // goroutine stacks, timers) to it, as goref and viewcore answer it. Walks the heap graph
 // backwards from the object. Pure: the graph and the roots in, paths out.
 import { objectAt, objectExtent, type HeapGraph } from '../reach/heap-graph';
-import type { Root } from './waitgraph/reachability';
+import { rootAt, rootCount, rootValue, type GoroutineRoots, type Root } from './waitgraph/reachability';
 
 /** One hop: a pointer at OFFSET bytes into OBJECT (a heap object id) to the next object. */
 export interface Hop {
@@ -17,8 +17,24 @@ export interface RetainingPath {
   hops: Hop[];
 }
 
+/**
+ * Every root, one call each: VISIT(value, root) with ROOT making the Root only when asked
+ * (a goroutine's stack words are not objects until a path starts at one).
+ */
+export type RootSource = (visit: (value: number, root: () => Root) => void) => void;
+
+/** The roots of a list and of goroutines' root sets, as a RootSource. */
+export function rootsOf(roots: Root[], goroutines: Iterable<GoroutineRoots>, skip?: (set: GoroutineRoots, i: number) => boolean): RootSource {
+  return (visit) => {
+    for (const r of roots) visit(r.value, () => r);
+    for (const set of goroutines) {
+      for (let i = 0, k = rootCount(set); i < k; i++) if (!skip?.(set, i)) visit(rootValue(set, i), () => rootAt(set, i));
+    }
+  };
+}
+
 /** Up to MAX shortest paths to TARGET, from distinct roots. */
-export function retainingPaths(graph: HeapGraph, roots: Root[], target: number, max = 5): RetainingPath[] {
+export function retainingPaths(graph: HeapGraph, roots: RootSource, target: number, max = 5): RetainingPath[] {
   const n = graph.objectCount;
   // Who points at each object: the edges reversed.
   const inStart = new Uint32Array(n + 1);
@@ -34,40 +50,44 @@ export function retainingPaths(graph: HeapGraph, roots: Root[], target: number, 
       inOffset[fill[t]++] = graph.edgeOffset[e];
     }
   }
-  const rootsAt = new Map<number, Root[]>();
-  for (const r of roots) {
-    const id = objectAt(graph, r.value);
-    if (id < 0) continue;
-    if (!rootsAt.has(id)) rootsAt.set(id, []);
-    rootsAt.get(id)!.push(r);
-  }
-  // Backwards breadth first: next[o] is the object o points to on its way to TARGET.
+  // Backwards breadth first from TARGET: next[o] is the object o points to on its way there, dist[o] how far.
   const next = new Int32Array(n).fill(-2);
   const nextOffset = new Uint32Array(n);
+  const dist = new Int32Array(n).fill(-1);
   next[target] = -1;
+  dist[target] = 0;
   const queue = [target];
-  const out: RetainingPath[] = [];
-  const used = new Set<string>();
-  for (let qi = 0; qi < queue.length && out.length < max; qi++) {
+  for (let qi = 0; qi < queue.length; qi++) {
     const id = queue[qi];
-    for (const r of rootsAt.get(id) ?? []) {
-      const key = rootKey(r);
-      if (used.has(key) || out.length >= max) continue;
-      used.add(key);
-      const hops: Hop[] = [];
-      for (let at = id; at >= 0; at = next[at]) {
-        const { start } = objectExtent(graph, at);
-        hops.push({ object: at, start, offset: next[at] >= 0 ? nextOffset[at] : 0 });
-      }
-      out.push({ root: r, hops });
-    }
     for (let e = inStart[id]; e < inStart[id + 1]; e++) {
       const src = inSource[e];
       if (next[src] !== -2) continue;
       next[src] = id;
       nextOffset[src] = inOffset[e];
+      dist[src] = dist[id] + 1;
       queue.push(src);
     }
+  }
+  // The roots pointing into what reaches TARGET, nearest first, one per variable or frame.
+  const found: { root: Root; id: number }[] = [];
+  roots((value, root) => {
+    const id = objectAt(graph, value);
+    if (id >= 0 && dist[id] >= 0) found.push({ root: root(), id });
+  });
+  found.sort((a, b) => dist[a.id] - dist[b.id]);
+  const out: RetainingPath[] = [];
+  const used = new Set<string>();
+  for (const f of found) {
+    const key = rootKey(f.root);
+    if (used.has(key)) continue;
+    used.add(key);
+    const hops: Hop[] = [];
+    for (let at = f.id; at >= 0; at = next[at]) {
+      const { start } = objectExtent(graph, at);
+      hops.push({ object: at, start, offset: next[at] >= 0 ? nextOffset[at] : 0 });
+    }
+    out.push({ root: f.root, hops });
+    if (out.length >= max) break;
   }
   return out;
 }

@@ -2,8 +2,8 @@
 // the stopped target as goroutine-graph reads them, then the shortest pointer chains from
 // distinct roots to the object are named from the target's types.
 import { UserError, usage } from '../errors';
-import { retainingPaths } from '../analyses/retain';
-import type { Root } from '../analyses/waitgraph/reachability';
+import { retainingPaths, rootsOf } from '../analyses/retain';
+import type { GoroutineRoots } from '../analyses/waitgraph/reachability';
 import { isMachineryFrame } from '../waits/classify';
 import { Kind } from '../rpc/api';
 import { objectAt, objectExtent } from '../reach/heap-graph';
@@ -57,12 +57,12 @@ export const whyCommand: Command = {
       }
       say('reading stacks');
       const stacks = await scanStacks(memory, loaded.table, layouts, taken.gstructs, taken.running);
-      const roots = [...heap.roots, ...[...stacks.goroutineRoots.values()].flat()];
       say('finding the paths');
       // The program's own variables first: a waiter's runtime frames point at what it waits on too.
-      const machinery = (r: Root) => r.place.kind === 'stack' && isMachineryFrame(stacks.scanned.get(r.place.goroutine)?.frames[r.place.frame]?.function ?? '');
-      let paths = retainingPaths(heap.graph, roots.filter((r) => !machinery(r)), target, CANDIDATES);
-      if (paths.length === 0) paths = retainingPaths(heap.graph, roots, target, CANDIDATES);
+      const machinery = (set: GoroutineRoots, i: number) => i < set.stack.values.length && isMachineryFrame(stacks.scanned.get(set.goroutine)?.frames[set.stack.frames[i]]?.function ?? '');
+      const sets = [...stacks.goroutineRoots.values()];
+      let paths = retainingPaths(heap.graph, rootsOf(heap.roots, sets, machinery), target, CANDIDATES);
+      if (paths.length === 0) paths = retainingPaths(heap.graph, rootsOf(heap.roots, sets), target, CANDIDATES);
       // Package variables first (they keep it for ever), then the shortest.
       paths = paths.map((p, i) => ({ p, i })).sort((a, b) => Number(b.p.root.place.kind === 'global') - Number(a.p.root.place.kind === 'global') || a.i - b.i).slice(0, PATHS).map((x) => x.p);
       const byId = new Map(taken.capture.goroutines.map((g) => [g.id, g.frames.filter((f) => !f.inlined)]));

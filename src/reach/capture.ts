@@ -21,7 +21,7 @@ import { isMachineryFrame, syncObjectOf } from '../waits/classify';
 import { readWaitsThroughDelve, waitingGoroutines } from '../waits/capture';
 import { SYNC_TYPE } from '../waits/runtime-shapes';
 import type { ObjectKind, WaitCapture, WaitingGoroutine } from '../waits/types';
-import { reachWaits, rootWords, type Container, type Holder, type Root } from '../analyses/waitgraph/reachability';
+import { reachWaits, rootCount, rootWords, type Container, type GoroutineRoots, type Holder, type Root } from '../analyses/waitgraph/reachability';
 import { StackScanner, type ScannedStack } from './frames';
 import { objectAt, type HeapGraph } from './heap-graph';
 import { readReachLayouts, type ReachLayouts } from './layouts';
@@ -240,7 +240,7 @@ export async function readHeapAndRoots(
 
 export interface ScannedStacks {
   /** Each goroutine's roots: live stack slots, registers (running), deferred calls' closures. */
-  goroutineRoots: Map<number, Root[]>;
+  goroutineRoots: Map<number, GoroutineRoots>;
   scanned: Map<number, ScannedStack>;
   deferred: Map<number, { frame: number; function: string; closure: number }[]>;
   /** Goroutines whose stacks could not be read, or walked to the bottom. */
@@ -262,16 +262,16 @@ export async function scanStacks(memory: MemoryReader, table: FuncTable, layouts
     const records = await deferRecords(memory, layouts, g.defers);
     const result = scanner.scan(s.pc, s.sp, { start: s.sp, bytes: s.bytes }, s.running !== undefined, records.flatMap((r) => [r.record, r.fn]));
     out.scanned.set(g.id, result);
-    const rs: Root[] = result.roots.map((r) => ({ place: { kind: 'stack', goroutine: g.id, frame: r.frame, slot: r.slot }, value: r.value }));
+    const rs: GoroutineRoots = { goroutine: g.id, stack: result.roots, others: [] };
     const live = s.running ? liveRegisters(table, s.pc) : GENERAL_REGISTERS;
-    for (const reg of s.running?.registers ?? []) if (live.has(reg.name) && reg.value > 4096) rs.push({ place: { kind: 'register', goroutine: g.id, register: reg.name }, value: reg.value });
+    for (const reg of s.running?.registers ?? []) if (live.has(reg.name) && reg.value > 4096) rs.others.push({ place: { kind: 'register', goroutine: g.id, register: reg.name }, value: reg.value });
     const defers = result.frames.flatMap((f, frame) => f.defers.map((closure) => ({ frame, function: f.function, closure })));
     for (const r of records) if (r.fn) defers.push({ frame: 0, function: 'a defer record', closure: r.fn });
-    for (const d of defers) rs.push({ place: { kind: 'defer', goroutine: g.id, frame: d.frame }, value: d.closure });
+    for (const d of defers) rs.others.push({ place: { kind: 'defer', goroutine: g.id, frame: d.frame }, value: d.closure });
     out.deferred.set(g.id, defers);
     if (result.error) out.unscanned.push(g.id);
     out.goroutineRoots.set(g.id, rs);
-    out.stackRoots += rs.length;
+    out.stackRoots += rootCount(rs);
   }
   return out;
 }
@@ -366,10 +366,10 @@ function syncReceiverOf(g: WaitingGoroutine, stack: ScannedStack | undefined): v
       kind = k;
     } else if (kind) break;
   }
-  const root = frame >= 0 ? stack.roots.find((r) => r.frame === frame) : undefined;
-  if (!root || !kind) return;
+  const i = frame >= 0 ? stack.roots.frames.indexOf(frame) : -1;
+  if (i < 0 || !kind) return;
   const type = SYNC_TYPE[kind] ?? kind;
-  g.objects.push({ address: root.value, kind, type: `*${type}`, evidence: `${stack.frames[frame].function}: the receiver its frame keeps live` });
+  g.objects.push({ address: stack.roots.values[i], kind, type: `*${type}`, evidence: `${stack.frames[frame].function}: the receiver its frame keeps live` });
 }
 
 /** A g's defer records (g._defer, linked; on its stack or the heap) and their closures; open-coded defers are in its frames. */
@@ -469,11 +469,12 @@ async function provenAndLikelyHolders(
       }
     }
     // Live pointers to exactly the mutex, in the program's own frames.
-    for (const r of s.roots) {
-      const waiters = mutexes.get(r.value);
-      const f = s.frames[r.frame];
+    const { frames, slots, values } = s.roots;
+    for (let i = 0; i < values.length; i++) {
+      const waiters = mutexes.get(values[i]);
+      const f = s.frames[frames[i]];
       if (!waiters || waiters.has(g.id) || !f || isMachineryFrame(f.function) || f.conservative) continue;
-      add({ goroutine: g.id, frame: r.frame, address: r.value, proof: 'likely', evidence: rootWords({ place: { kind: 'stack', goroutine: g.id, frame: r.frame, slot: r.slot }, value: r.value }) });
+      add({ goroutine: g.id, frame: frames[i], address: values[i], proof: 'likely', evidence: rootWords({ place: { kind: 'stack', goroutine: g.id, frame: frames[i], slot: slots[i] }, value: values[i] }) });
     }
     // Code of the program's frames that addresses a package-variable mutex.
     for (const m of globals) {

@@ -11,13 +11,20 @@ import {
 } from '../capture/pclntab';
 import type { StackBytes } from '../capture/unwind';
 
-/** A stack word that holds a pointer, and the frame it belongs to. */
-export interface StackRoot {
-  /** Index of the physical frame, innermost 0. */
-  frame: number;
-  /** The slot's address, and what it holds. */
-  slot: number;
-  value: number;
+/**
+ * The stack words that hold pointers, as parallel arrays (100,000 goroutines hold millions:
+ * no object each): word i is at SLOTS[i] in physical frame FRAMES[i] (innermost 0) and holds VALUES[i].
+ */
+export interface StackRoots {
+  frames: number[];
+  slots: number[];
+  values: number[];
+}
+
+function push(roots: StackRoots, frame: number, slot: number, value: number): void {
+  roots.frames.push(frame);
+  roots.slots.push(slot);
+  roots.values.push(value);
 }
 
 export interface ScannedFrame {
@@ -34,7 +41,7 @@ export interface ScannedFrame {
 
 export interface ScannedStack {
   frames: ScannedFrame[];
-  roots: StackRoot[];
+  roots: StackRoots;
   /** Why the walk stopped before the stack's bottom. */
   error?: string;
 }
@@ -71,7 +78,7 @@ export class StackScanner {
    */
   scan(pc: number, sp: number, stack: StackBytes, topUnknown: boolean, alsoLive: number[] = []): ScannedStack {
     const frames: ScannedFrame[] = [];
-    const roots: StackRoot[] = [];
+    const roots: StackRoots = { frames: [], slots: [], values: [] };
     const objects: { frame: number; from: number; to: number }[] = [];
     const word = (address: number): number | undefined => {
       const at = address - stack.start;
@@ -87,12 +94,12 @@ export class StackScanner {
       frames.push(frame);
       for (const off of shape.slots) {
         const value = word(sp + off);
-        if (value) roots.push({ frame: i, slot: sp + off, value });
+        if (value) push(roots, i, sp + off, value);
       }
       for (const [from, to] of shape.ranges) {
         for (let a = sp + from; a + 8 <= sp + to; a += 8) {
           const value = word(a);
-          if (value) roots.push({ frame: i, slot: a, value });
+          if (value) push(roots, i, a, value);
         }
       }
       for (const [from, to] of shape.objects) objects.push({ frame: i, from: sp + from, to: sp + to });
@@ -124,19 +131,19 @@ export class StackScanner {
    * pointer, or a stack object already reached, points into them. ALSO_LIVE: pointers the
    * g holds into its stack (its defer records).
    */
-  private reachedStackObjects(objects: { frame: number; from: number; to: number }[], roots: StackRoot[], word: (a: number) => number | undefined, alsoLive: number[]): void {
+  private reachedStackObjects(objects: { frame: number; from: number; to: number }[], roots: StackRoots, word: (a: number) => number | undefined, alsoLive: number[]): void {
     if (objects.length === 0) return;
     const pending = [...objects];
     const seeds = alsoLive.length;
-    for (let i = -seeds; i < roots.length && pending.length > 0; i++) {
-      const v = i < 0 ? alsoLive[i + seeds] : roots[i].value;
+    for (let i = -seeds; i < roots.values.length && pending.length > 0; i++) {
+      const v = i < 0 ? alsoLive[i + seeds] : roots.values[i];
       for (let k = 0; k < pending.length; k++) {
         const o = pending[k];
         if (v < o.from || v >= o.to) continue;
         pending.splice(k--, 1);
         for (let a = o.from; a + 8 <= o.to; a += 8) {
           const value = word(a);
-          if (value) roots.push({ frame: o.frame, slot: a, value }); // scanned in turn: it may point into another
+          if (value) push(roots, o.frame, a, value); // scanned in turn: it may point into another
         }
       }
     }

@@ -26,6 +26,37 @@ export interface Root {
   value: number;
 }
 
+/**
+ * One goroutine's roots: its live stack words as parallel arrays (frame, slot, value: no
+ * object each, for 100,000 goroutines), and the few others (registers, deferred calls).
+ */
+export interface GoroutineRoots {
+  goroutine: number;
+  stack: { frames: number[]; slots: number[]; values: number[] };
+  others: Root[];
+}
+
+/** How many roots SET holds; root I (stack words first) as a Root, made only when asked for. */
+export function rootCount(set: GoroutineRoots): number {
+  return set.stack.values.length + set.others.length;
+}
+export function rootValue(set: GoroutineRoots, i: number): number {
+  const n = set.stack.values.length;
+  return i < n ? set.stack.values[i] : set.others[i - n].value;
+}
+export function rootAt(set: GoroutineRoots, i: number): Root {
+  const s = set.stack;
+  if (i >= s.values.length) return set.others[i - s.values.length];
+  return { place: { kind: 'stack', goroutine: set.goroutine, frame: s.frames[i], slot: s.slots[i] }, value: s.values[i] };
+}
+/** The physical frame root I lies in (registers: the innermost). */
+export function rootFrame(set: GoroutineRoots, i: number): number {
+  const n = set.stack.values.length;
+  if (i < n) return set.stack.frames[i];
+  const p = set.others[i - n].place;
+  return p.kind === 'defer' ? p.frame : 0;
+}
+
 /** What holds a waited-on object's memory: a heap object, a package variable, a goroutine's stack. */
 export type Container = { kind: 'heap'; id: number } | { kind: 'global'; symbol: string } | { kind: 'stack'; goroutine: number } | { kind: 'elsewhere' };
 
@@ -45,7 +76,7 @@ export interface ReachInput {
   /** Package variables' pointers and pending timers: always live. */
   roots: Root[];
   /** Each goroutine's own roots (stack slots, registers, defer records): live once it may run. */
-  goroutineRoots: Map<number, Root[]>;
+  goroutineRoots: Map<number, GoroutineRoots>;
   /** What holds each waited-on object, by its address. */
   containers: Map<number, Container>;
   /** Channels a pending timer will send on. */
@@ -127,14 +158,16 @@ export function reachWaits(capture: WaitCapture, input: ReachInput): ReachResult
   const release = (id: number) => {
     if (mayRun.has(id)) return;
     mayRun.add(id);
-    for (const r of input.goroutineRoots.get(id) ?? []) markRoot(r);
+    const set = input.goroutineRoots.get(id);
+    if (set) for (let i = 0, k = rootCount(set); i < k; i++) markValue(rootValue(set, i), set, i);
     for (const w of waitersOfStack.get(id) ?? []) release(w);
     for (const w of waitersOfHolder.get(id) ?? []) release(w);
   };
-  const markRoot = (r: Root) => {
-    const id = objectAt(g, r.value);
+  /** Marks what VALUE points into; the Root (for naming the path) is made only if it marks something. */
+  const markValue = (value: number, set: GoroutineRoots | Root, i: number) => {
+    const id = objectAt(g, value);
     if (id < 0 || marked[id]) return;
-    rootList.push(r);
+    rootList.push('place' in set ? set : rootAt(set, i));
     marked[id] = 1;
     rootOf[id] = rootList.length - 1;
     queue.push(id);
@@ -155,7 +188,7 @@ export function reachWaits(capture: WaitCapture, input: ReachInput): ReachResult
     }
   };
 
-  for (const r of input.roots) markRoot(r);
+  for (const r of input.roots) markValue(r.value, r, 0);
   for (const x of capture.goroutines) if (!blocked.has(x.id)) release(x.id);
   for (const id of freeAtStart) release(id);
   // Marking releases goroutines, whose roots mark more: one worklist to the fixed point.
@@ -221,22 +254,27 @@ export function reachWaits(capture: WaitCapture, input: ReachInput): ReachResult
     const via = new Int32Array(n).fill(-1); // the root that reached it, per trace
     for (const x of capture.goroutines) {
       if (mayRun.has(x.id) || x.runtimeInternal) continue;
-      const roots = input.goroutineRoots.get(x.id) ?? [];
+      const roots = input.goroutineRoots.get(x.id);
+      if (!roots) continue;
       const stack: number[] = [];
       let visited = 0;
       const reached = new Map<number, number>(); // waited address -> root index
-      roots.forEach((r, ri) => {
+      const machinery = new Map<number, boolean>(); // by frame
+      for (let ri = 0, k = rootCount(roots); ri < k; ri++) {
         // A goroutine's own wait machinery points at what it waits on: no way to wake another.
-        if (r.place.kind === 'stack' && isMachineryFrame(input.frameOf(x.id, r.place.frame).function)) return;
-        const id = objectAt(g, r.value);
-        if (id < 0 || marked[id]) return;
-        for (const a of stuckWaited.get(id) ?? []) if (!reached.has(a) && sameObject(id, r.value, a)) reached.set(a, ri);
+        const frame = rootFrame(roots, ri);
+        if (!machinery.has(frame)) machinery.set(frame, isMachineryFrame(input.frameOf(x.id, frame).function));
+        if (ri < roots.stack.values.length && machinery.get(frame)) continue;
+        const value = rootValue(roots, ri);
+        const id = objectAt(g, value);
+        if (id < 0 || marked[id]) continue;
+        for (const a of stuckWaited.get(id) ?? []) if (!reached.has(a) && sameObject(id, value, a)) reached.set(a, ri);
         if (seen[id] !== x.id) {
           seen[id] = x.id;
           via[id] = ri;
           stack.push(id);
         }
-      });
+      }
       while (stack.length > 0 && visited < STUCK_TRACE_BUDGET) {
         const id = stack.pop()!;
         visited++;
@@ -252,7 +290,7 @@ export function reachWaits(capture: WaitCapture, input: ReachInput): ReachResult
       }
       if (stack.length > 0) untraced.push(x.id);
       for (const [address, ri] of reached) {
-        const r = roots[ri];
+        const r = rootAt(roots, ri);
         const p = r.place;
         const frame = p.kind === 'stack' || p.kind === 'defer' ? p.frame : 0;
         const f = input.frameOf(x.id, frame);
