@@ -96,13 +96,13 @@ export interface Region {
  * Reads every region, merging neighbours into large reads; a merged read that fails is
  * retried region by region, and a region that cannot be read is left out of the answer.
  */
-export async function readRegions(memory: MemoryReader, regions: Region[], onRead?: (regions: number) => void, signal?: AbortSignal): Promise<Map<number, Buffer>> {
+export async function readRegions(memory: MemoryReader, regions: Region[], onRead?: (regions: number) => void, signal?: AbortSignal, gap = MERGE_GAP): Promise<Map<number, Buffer>> {
   const sorted = [...regions].sort((a, b) => a.start - b.start);
   const runs: { start: number; end: number; regions: Region[] }[] = [];
   for (const r of sorted) {
     const run = runs[runs.length - 1];
     const end = r.start + r.length;
-    if (run && r.start - run.end <= MERGE_GAP && end - run.start <= MERGE_MAX) {
+    if (run && r.start - run.end <= gap && end - run.start <= MERGE_MAX) {
       run.regions.push(r);
       run.end = Math.max(run.end, end);
     } else {

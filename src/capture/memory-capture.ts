@@ -18,6 +18,7 @@ import { goStatementOf, Unwinder } from './unwind';
 
 /** A stack larger than this is read only this far (its innermost part). */
 const MAX_STACK_READ = 64 * 1024 * 1024;
+const STACKS_AT_ONCE = 4096;
 const LABEL_VALUES = { FollowPointers: true, MaxVariableRecurse: 5, MaxStringLen: 1024, MaxArrayValues: 1024, MaxStructFields: -1 };
 
 export async function captureFromMemory(
@@ -34,21 +35,25 @@ export async function captureFromMemory(
   const labels = readLabels(client, live.filter((g) => g.labels !== 0));
   const started = startFunctionNames(client, table, live.map((g) => g.startpc));
 
-  const regions = parked
-    .filter((g) => g.schedSp >= g.stackLo && g.schedSp < g.stackHi)
-    .map((g) => ({ start: g.schedSp, length: Math.min(g.stackHi - g.schedSp, MAX_STACK_READ) }));
-  const stackBytes = await readRegions(memory, regions, undefined, opts.signal);
+  // A few thousand stacks at a time: each batch's bytes are dropped once unwound.
   const unwinder = new Unwinder(table);
   const stacks = new Map<number, StackResult>();
-  for (const g of parked) {
-    if (opts.signal.aborted) break;
-    const bytes = stackBytes.get(g.schedSp);
-    if (!bytes) {
-      stacks.set(g.id, { frames: [], truncated: false, error: `stack unreadable (sp 0x${g.schedSp.toString(16)})` });
-    } else {
-      stacks.set(g.id, unwinder.unwind(g.schedPc, g.schedSp, { start: g.schedSp, bytes }, opts.maxFrames));
+  for (let k = 0; k < parked.length && !opts.signal.aborted; k += STACKS_AT_ONCE) {
+    const batch = parked.slice(k, k + STACKS_AT_ONCE);
+    const regions = batch
+      .filter((g) => g.schedSp >= g.stackLo && g.schedSp < g.stackHi)
+      .map((g) => ({ start: g.schedSp, length: Math.min(g.stackHi - g.schedSp, MAX_STACK_READ) }));
+    const stackBytes = await readRegions(memory, regions, undefined, opts.signal);
+    for (const g of batch) {
+      if (opts.signal.aborted) break;
+      const bytes = stackBytes.get(g.schedSp);
+      if (!bytes) {
+        stacks.set(g.id, { frames: [], truncated: false, error: `stack unreadable (sp 0x${g.schedSp.toString(16)})` });
+      } else {
+        stacks.set(g.id, unwinder.unwind(g.schedPc, g.schedSp, { start: g.schedSp, bytes }, opts.maxFrames));
+      }
+      if (stacks.size % 1000 === 0) opts.onProgress?.({ phase: 'stacks', done: stacks.size, total });
     }
-    if (stacks.size % 1000 === 0) opts.onProgress?.({ phase: 'stacks', done: stacks.size, total });
   }
   for (const [id, s] of await threadStacks) stacks.set(id, s);
   const labelsById = await labels;

@@ -61,6 +61,7 @@ const RUNTIME_OWNED = /^(runtime\.|internal\/runtime\/)/;
 /** Frames whose Unlock a deferred call may be: the receiver it captured is then held. */
 const UNLOCKS = /^(sync\.\(\*Mutex\)\.Unlock|sync\.\(\*RWMutex\)\.(R?Unlock)|internal\/sync\.\(\*Mutex\)\.Unlock)$/;
 const STACK_READ_MAX = 64 << 20;
+const STACKS_AT_ONCE = 4096;
 /** Registers that may hold a running goroutine's pointers (not its sp, pc, or Fs_base: the thread's m). */
 const GENERAL_REGISTERS = new Set(['Rax', 'Rbx', 'Rcx', 'Rdx', 'Rsi', 'Rdi', 'Rbp', 'R8', 'R9', 'R10', 'R11', 'R12', 'R13', 'R14', 'R15']);
 /** ABIInternal's integer argument registers: all that is live on entry (a function breakpoint stops there). */
@@ -134,7 +135,9 @@ export async function captureReach(session: Session, taken: TakenCapture, opts: 
     const result = reachWaits(capture, { graph, roots, goroutineRoots, containers, timerChannels: chans.timers, holders, frameOf });
     for (const g of capture.goroutines) for (const o of g.objects) if (o.kind === 'chan' && !o.type) o.type = chans.types.get(o.address) ?? '';
     say('naming the variables that reach them');
-    await nameStackSlots(client, capture, stacks, scanned);
+    // Each Delve call on a goroutine walks them all: at scale, only the evidence of findings is named.
+    const stuck = capture.goroutines.length > NAME_EVERY_REFERENCE_BELOW ? new Set(capture.goroutines.filter((x) => !result.mayRun.has(x.id)).map((x) => x.id)) : undefined;
+    await nameStackSlots(client, capture, stacks, scanned, stuck);
     if (result.untraced.length > 0) capture.notes.push(`what ${result.untraced.length} stuck goroutine(s) reach was traced only in part: findings are marked likely`);
     capture.unscanned = [...new Set([...capture.unscanned, ...result.untraced])].sort((a, b) => a - b);
     const stats = { objects: graph.objectCount, edges: graph.edgeTarget.length, scannedBytes: graph.scannedBytes, globalRoots, stackRoots, ms: Math.round(performance.now() - started) };
@@ -150,17 +153,19 @@ export async function captureReach(session: Session, taken: TakenCapture, opts: 
 
 /** References named by up to this many frames' variables (each a Delve call); the rest keep their stack slot. */
 const NAMED_FRAMES = 200;
+/** Above this many goroutines only stuck goroutines' references are named. */
+const NAME_EVERY_REFERENCE_BELOW = 20_000;
 
 /**
  * Names the stack slots references start from (`sp slot 0x...`) by the frame's variable
  * there, as Delve reads the frame: `from`, `p`. A slot no variable describes (a spilled
  * temporary, an optimized build) keeps its address.
  */
-async function nameStackSlots(client: DelveClient, capture: WaitCapture, stacks: StackCapture, scanned: Map<number, ScannedStack>): Promise<void> {
+async function nameStackSlots(client: DelveClient, capture: WaitCapture, stacks: StackCapture, scanned: Map<number, ScannedStack>, only?: Set<number>): Promise<void> {
   const bySlot = /^sp slot 0x([0-9a-f]+) \(0x([0-9a-f]+)\)/;
   const scopes = new Map<string, { goroutine: number; frame: number; refs: typeof capture.references }>();
   for (const r of capture.references) {
-    if (!bySlot.test(r.variable)) continue;
+    if (!bySlot.test(r.variable) || (only && !only.has(r.goroutine))) continue;
     const key = `${r.goroutine}:${r.frame}`;
     if (!scopes.has(key)) {
       if (scopes.size >= NAMED_FRAMES) continue;
@@ -238,11 +243,22 @@ export async function readHeapAndRoots(
   return { graph, roots, sections, symbols, globalRoots: globals.length };
 }
 
+/** A deferred call still to run: its closure, and the closure's words when they were on the stack read. */
+export interface DeferredCall {
+  frame: number;
+  function: string;
+  closure: number;
+  words?: Buffer;
+}
+
+/** A closure's code pointer and the first captured words. */
+const CLOSURE_BYTES = 64;
+
 export interface ScannedStacks {
   /** Each goroutine's roots: live stack slots, registers (running), deferred calls' closures. */
   goroutineRoots: Map<number, GoroutineRoots>;
   scanned: Map<number, ScannedStack>;
-  deferred: Map<number, { frame: number; function: string; closure: number }[]>;
+  deferred: Map<number, DeferredCall[]>;
   /** Goroutines whose stacks could not be read, or walked to the bottom. */
   unscanned: number[];
   stackRoots: number;
@@ -251,9 +267,11 @@ export interface ScannedStacks {
 /** Reads and scans the stacks of GS (a running goroutine's from its thread's pc and sp, with its registers). */
 export async function scanStacks(memory: MemoryReader, table: FuncTable, layouts: ReachLayouts, gs: GStruct[], running: Map<number, RunningGoroutine>): Promise<ScannedStacks> {
   const scanner = new StackScanner(table);
-  const stacksRead = await readStacks(memory, gs, running);
   const out: ScannedStacks = { goroutineRoots: new Map(), scanned: new Map(), deferred: new Map(), unscanned: [], stackRoots: 0 };
-  for (const g of gs) {
+  // A few thousand stacks at a time: their bytes are dropped once scanned (100,000 stacks are GiBs read whole).
+  let stacksRead = new Map<number, StackRead>();
+  for (const [k, g] of gs.entries()) {
+    if (k % STACKS_AT_ONCE === 0) stacksRead = await readStacks(memory, gs.slice(k, k + STACKS_AT_ONCE), running);
     const s = stacksRead.get(g.id);
     if (!s) {
       out.unscanned.push(g.id);
@@ -265,8 +283,13 @@ export async function scanStacks(memory: MemoryReader, table: FuncTable, layouts
     const rs: GoroutineRoots = { goroutine: g.id, stack: result.roots, others: [] };
     const live = s.running ? liveRegisters(table, s.pc) : GENERAL_REGISTERS;
     for (const reg of s.running?.registers ?? []) if (live.has(reg.name) && reg.value > 4096) rs.others.push({ place: { kind: 'register', goroutine: g.id, register: reg.name }, value: reg.value });
-    const defers = result.frames.flatMap((f, frame) => f.defers.map((closure) => ({ frame, function: f.function, closure })));
-    for (const r of records) if (r.fn) defers.push({ frame: 0, function: 'a defer record', closure: r.fn });
+    // A closure on the stack just read is taken from it (open-coded defers keep theirs in the frame).
+    const words = (closure: number) => {
+      const at = closure - s.sp;
+      return at >= 0 && at + CLOSURE_BYTES <= s.bytes.length ? s.bytes.subarray(at, at + CLOSURE_BYTES) : undefined;
+    };
+    const defers: DeferredCall[] = result.frames.flatMap((f, frame) => (f.defers ?? []).map((closure) => ({ frame, function: f.function, closure, words: words(closure) })));
+    for (const r of records) if (r.fn) defers.push({ frame: 0, function: 'a defer record', closure: r.fn, words: words(r.fn) });
     for (const d of defers) rs.others.push({ place: { kind: 'defer', goroutine: g.id, frame: d.frame }, value: d.closure });
     out.deferred.set(g.id, defers);
     if (result.error) out.unscanned.push(g.id);
@@ -430,7 +453,7 @@ function symbolAt(symbols: { name: string; address: number; size: number }[], ad
  */
 async function provenAndLikelyHolders(
   memory: MemoryReader, table: FuncTable, goroutines: WaitingGoroutine[], scanned: Map<number, ScannedStack>,
-  deferred: Map<number, { frame: number; function: string; closure: number }[]>, containers: Map<number, Container>, symbols: { name: string; address: number; size: number }[],
+  deferred: Map<number, DeferredCall[]>, containers: Map<number, Container>, symbols: { name: string; address: number; size: number }[],
 ): Promise<Holder[]> {
   const mutexes = new Map<number, Set<number>>(); // address -> its waiters
   for (const g of goroutines) for (const o of g.objects) {
@@ -450,13 +473,14 @@ async function provenAndLikelyHolders(
       out.push(h);
     }
   };
-  const closures = await readRegions(memory, [...new Set([...deferred.values()].flat().map((d) => d.closure))].map((start) => ({ start, length: 64 })));
+  const elsewhere = [...deferred.values()].flat().filter((d) => !d.words).map((d) => d.closure);
+  const closures = await readRegions(memory, [...new Set(elsewhere)].map((start) => ({ start, length: CLOSURE_BYTES })));
   for (const g of goroutines) {
     const s = scanned.get(g.id);
     if (!s || g.runtimeInternal) continue;
     // Pending deferred calls (open-coded in frames, or defer records): a closure {fn, captured...}.
     for (const d of deferred.get(g.id) ?? []) {
-      const words = closures.get(d.closure);
+      const words = d.words ?? closures.get(d.closure);
       if (!words) continue;
       const fn = table.findFunc(readWord(words, 0));
       if (!fn || !code.unlocks(fn)) continue;

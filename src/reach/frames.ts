@@ -35,8 +35,8 @@ export interface ScannedFrame {
   fp: number;
   /** Scanned word by word (no pointer maps at this pc: an interrupted or assembly frame). */
   conservative: boolean;
-  /** Closures of defers this frame still has to run (open-coded: deferBits set). */
-  defers: number[];
+  /** Closures of defers this frame still has to run (open-coded: deferBits set); absent when none. */
+  defers?: number[];
 }
 
 export interface ScannedStack {
@@ -90,7 +90,7 @@ export class StackScanner {
       const shape = this.shape(pc, conservativeNext);
       if (!shape) return { frames, roots, error: `no Go function at pc 0x${pc.toString(16)}` };
       const fp = sp + shape.spDelta + 8;
-      const frame: ScannedFrame = { function: shape.func.name, pc, sp, fp, conservative: shape.conservative, defers: [] };
+      const frame: ScannedFrame = { function: shape.func.name, pc, sp, fp, conservative: shape.conservative };
       frames.push(frame);
       for (const off of shape.slots) {
         const value = word(sp + off);
@@ -109,7 +109,7 @@ export class StackScanner {
         for (let b = 0; b < 8; b++) {
           if (!(bits & (1 << b))) continue;
           const closure = word(sp + shape.deferSlots + 8 * b);
-          if (closure) frame.defers.push(closure);
+          if (closure) (frame.defers ??= []).push(closure);
         }
       }
       if (BOTTOM.has(shape.func.name) || shape.spDelta < 0) break;

@@ -18,7 +18,7 @@ import { betterPath, reachedAddresses } from './reach';
 import { ACQUIRE_FRAME, DEAD_TIMER_STATUSES, SUDOG_DEPTH, SYNC_TYPE, TIMERS_DEPTH, addressIn, child, hchanTimer, heapTimers, semaphoreFields, sudogChannel, sudogElem, timerChannel, timerHeapExpr, timerPending, timersShape } from './runtime-shapes';
 import { structLayout, type FieldLayout } from '../session/layout';
 import { TypeReach, delveTypeName } from './type-reach';
-import type { BlindSpot, WaitingGoroutine, FrameReference, ObjectKind, PackageReference, WaitCapture } from './types';
+import type { BlindSpot, Frame, WaitingGoroutine, FrameReference, ObjectKind, PackageReference, WaitCapture } from './types';
 
 export interface CaptureOptions {
   signal?: AbortSignal;
@@ -111,7 +111,7 @@ export async function captureWaits(client: DelveClient, stacks: StackCapture, op
 /** Every goroutine of a stack capture, with how it waits (its objects still to be read). */
 export function waitingGoroutines(stacks: StackCapture): WaitingGoroutine[] {
   return stacks.goroutines.map((g) => {
-    const frames = g.frames.map((f) => ({ function: f.function, file: f.file, line: f.line }));
+    const frames: Frame[] = g.frames; // shared: the capture's frames are one object per pc, not per goroutine
     // Where the program itself is: Delve counts sync's frames as user code, the graph does not.
     const top = frames.find((f) => !isMachineryFrame(f.function) && !isStandardLibrary(f.function))
       ?? frames.find((f) => !isMachineryFrame(f.function))

@@ -112,9 +112,17 @@ function goroutineNode(g: WaitingGoroutine): GoroutineNode {
     id: goroutineNodeId(g.id), type: 'goroutine', goroutine: g.id, status: g.status, waitReason: g.waitReason,
     function: g.function, file: g.file, line: g.line, startFunction: g.startFunction, goStatement: g.goStatement,
     wakesItself, runtimeInternal: g.runtimeInternal,
-    stack: g.frames.map((f) => `${f.function} ${shortFile(f.file)}:${f.line}`),
+    stack: g.frames.map(frameText),
   };
 }
+
+/** `function file:line`, once per frame object (a capture shares one per pc among its goroutines). */
+function frameText(f: WaitingGoroutine['frames'][number]): string {
+  let t = frameTexts.get(f);
+  if (t === undefined) frameTexts.set(f, (t = `${f.function} ${shortFile(f.file)}:${f.line}`));
+  return t;
+}
+const frameTexts = new WeakMap<object, string>();
 
 /** FILE (or FILE:LINE) module-relative (see render/paths); where no go.mod says, its last two parts. */
 export function shortFile(file: string): string {

@@ -83,9 +83,15 @@ export function groupGraph(graph: WaitGraph, findings: Findings): WaitGraph {
   // 1. Goroutines by status, wait reason, stack (and finding).
   const groupOf = new Map<string, string>();
   const groups = new Map<string, GoroutineNode[]>();
+  const frameIds = new Map<string, number>(); // a short key per stack: its frames' numbers
+  const frameId = (f: string) => {
+    let id = frameIds.get(f);
+    if (id === undefined) frameIds.set(f, (id = frameIds.size));
+    return id;
+  };
   for (const n of graph.nodes) {
     if (n.type !== 'goroutine') continue;
-    const key = [n.status, n.waitReason, finding.get(n.goroutine) ?? '', ...n.stack].join('\n');
+    const key = `${n.status}\n${n.waitReason}\n${finding.get(n.goroutine) ?? ''}\n${n.stack.map(frameId).join(',')}`;
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key)!.push(n);
   }
