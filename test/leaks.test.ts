@@ -30,6 +30,7 @@ import { fails, ok, rowsOf, waitFor } from './helpers/cells';
 interface GraphJson {
   kind: string;
   nodes: { id: string; type: string; goroutine?: number; startFunction?: string; goStatement?: string; count?: number; goroutines?: number[] }[];
+  edges: { from: string; to: string; type: string; evidence?: string }[];
   deadlocks: { goroutines: number[]; objects: string[]; confidence: string; blockedBehind: number[] }[];
   leaks: { goroutine: number; object: string; reason: string; confidence: string }[];
   notes: string[];
@@ -229,8 +230,16 @@ function assertFindings(json: GraphJson, optimized: boolean): void {
   // No false alarm: named first in the message, the diff shows the rest.
   const flagged = [...json.deadlocks.flatMap((d) => [...d.goroutines, ...d.blockedBehind]), ...json.leaks.map((l) => l.goroutine)];
   const alarms = [...new Set(flagged.map((g) => identity(json, g)).filter((name) => HEALTHY.test(name)))];
-  const raw = { deadlocks: json.deadlocks.map(({ goroutines, objects, confidence, blockedBehind }) => ({ goroutines, objects, confidence, blockedBehind })), leaks: json.leaks, notes: json.notes };
+  const raw = { deadlocks: json.deadlocks.map(({ goroutines, objects, confidence, blockedBehind }) => ({ goroutines, objects, confidence, blockedBehind })), leaks: json.leaks, notes: json.notes, wakers: wakersOfMissed(json, flagged) };
   assert.equal(actual, expected, `${alarms.length ? `healthy goroutines flagged: ${alarms.join(', ')}; ` : ''}findings: ${JSON.stringify(raw)}`);
+}
+
+/** For a failure's message: who reached what the expected-but-unflagged goroutines wait on. */
+function wakersOfMissed(json: GraphJson, flagged: number[]): string[] {
+  const expected = new Set(expectedLeaks().map((l) => l.goroutine.split(' ')[0]));
+  const missed = json.nodes.filter((n) => n.type === 'goroutine' && expected.has(n.startFunction ?? '') && !(n.goroutines ?? [n.goroutine]).some((g) => g !== undefined && flagged.includes(g)));
+  const waited = new Set(json.edges.filter((e) => e.type === 'waits' && missed.some((n) => n.id === e.from)).map((e) => e.to));
+  return json.edges.filter((e) => waited.has(e.from) && (e.type === 'wakes' || e.type === 'holds')).map((e) => `${e.from} -> ${e.to}: ${e.evidence ?? ''}`);
 }
 
 /** Runs `continue` until the program prints "ready", then interrupts it. */

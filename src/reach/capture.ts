@@ -23,7 +23,7 @@ import { SYNC_TYPE } from '../waits/runtime-shapes';
 import type { ObjectKind, WaitCapture, WaitingGoroutine } from '../waits/types';
 import { reachWaits, rootCount, rootWords, type Container, type GoroutineRoots, type Holder, type Root } from '../analyses/waitgraph/reachability';
 import { StackScanner, type ScannedStack } from './frames';
-import { objectAt, type HeapGraph } from './heap-graph';
+import { lastAtOrBelow, objectAt, type HeapGraph } from './heap-graph';
 import { readReachLayouts, type ReachLayouts } from './layouts';
 import { readDataSections, readGlobalRoots, readHeapGraph, type DataSections } from './read-graph';
 import { readChannels, readWaitsFromMemory, typeName } from './read-waits';
@@ -432,14 +432,7 @@ function containersOf(goroutines: WaitingGoroutine[], graph: HeapGraph, sections
 }
 
 function symbolAt(symbols: { name: string; address: number; size: number }[], address: number): string | undefined {
-  let lo = 0;
-  let hi = symbols.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (symbols[mid].address <= address) lo = mid;
-    else hi = mid - 1;
-  }
-  const s = symbols[lo];
+  const s = symbols[lastAtOrBelow(symbols, (x) => x.address, address)];
   if (!s || address < s.address || address >= s.address + Math.max(s.size, 1)) return undefined;
   return address === s.address ? s.name : `${s.name}+0x${(address - s.address).toString(16)}`;
 }

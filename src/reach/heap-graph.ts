@@ -52,15 +52,19 @@ export function objectAt(g: Pick<HeapGraph, 'spans' | 'allocated'>, address: num
 
 /** The span holding object ID. */
 export function spanOf(g: Pick<HeapGraph, 'spans'>, id: number): HeapSpan {
-  const spans = g.spans;
+  return g.spans[lastAtOrBelow(g.spans, (s) => s.firstId, id)];
+}
+
+/** In ITEMS sorted by KEY, the index of the last whose key is at most X (0 when none is). */
+export function lastAtOrBelow<T>(items: T[], key: (item: T) => number, x: number): number {
   let lo = 0;
-  let hi = spans.length - 1;
+  let hi = items.length - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (spans[mid].firstId <= id) lo = mid;
+    if (key(items[mid]) <= x) lo = mid;
     else hi = mid - 1;
   }
-  return spans[lo];
+  return lo;
 }
 
 /** Where object ID starts, and its size (the size class's, not the type's). */
