@@ -24,6 +24,8 @@ export interface GStruct {
   waiting: number;
   /** g._defer: its heap or stack defer records, 0 when none. */
   defers: number;
+  /** g.sched.ctxt: the closure of a goroutine not started yet (its go statement's captured variables). */
+  schedCtxt: number;
 }
 
 const NO_VALUES = { FollowPointers: false, MaxVariableRecurse: 0, MaxStringLen: 0, MaxArrayValues: 0, MaxStructFields: 0 };
@@ -56,6 +58,7 @@ export async function readGStructs(client: DelveClient, memory: MemoryReader): P
     labels: offsetOf(layout, 'labels'),
     waiting: offsetOf(layout, 'waiting'),
     defers: offsetOf(layout, '_defer'),
+    schedCtxt: offsetOf(layout, 'sched.ctxt'),
   };
   const size = Math.max(...Object.values(field)) + 8;
   const regions = addresses.filter((a) => a !== 0).map((a) => ({ start: a, length: size }));
@@ -78,6 +81,7 @@ export async function readGStructs(client: DelveClient, memory: MemoryReader): P
       labels: readWord(b, field.labels),
       waiting: readWord(b, field.waiting),
       defers: readWord(b, field.defers),
+      schedCtxt: readWord(b, field.schedCtxt),
     });
   }
   return out;

@@ -291,6 +291,8 @@ export async function scanStacks(memory: MemoryReader, table: FuncTable, layouts
     const defers: DeferredCall[] = result.frames.flatMap((f, frame) => (f.defers ?? []).map((closure) => ({ frame, function: f.function, closure, words: words(closure) })));
     for (const r of records) if (r.fn) defers.push({ frame: 0, function: 'a defer record', closure: r.fn, words: words(r.fn) });
     for (const d of defers) rs.others.push({ place: { kind: 'defer', goroutine: g.id, frame: d.frame }, value: d.closure });
+    // As the runtime's stack scan: a goroutine not started yet keeps its closure there.
+    if (g.schedCtxt) rs.others.push({ place: { kind: 'register', goroutine: g.id, register: 'g.sched.ctxt' }, value: g.schedCtxt });
     out.deferred.set(g.id, defers);
     if (result.error) out.unscanned.push(g.id);
     out.goroutineRoots.set(g.id, rs);
