@@ -78,7 +78,7 @@ function liveRegisters(table: FuncTable, pc: number): Set<string> {
   return table.lineAt(fn, pc).line === table.lineAt(fn, fn.entry).line ? ARGUMENT_REGISTERS : GENERAL_REGISTERS;
 }
 
-/** Why the heap walk cannot be used on SESSION (the Delve path is then taken), else undefined. */
+/** What every goroutine of TAKEN (a stack capture of this stop) waits on, and who can still wake it, from the heap walk. Throws where the walk cannot be done (the caller falls back to Delve). */
 export async function captureReach(session: Session, taken: TakenCapture, opts: ReachCaptureOptions = {}): Promise<{ capture: WaitCapture; stats: ReachStats }> {
   const stacks = taken.capture;
   const started = performance.now();
