@@ -81,7 +81,7 @@ export const graphCommands: Command[] = [
       const capture = await askDelve('goroutine-graph', async () => {
         if (args.delve) return captureWaits(s.query, taken.capture, { signal: cx.signal, progress });
         try {
-          return (await captureReach(s, taken, { signal: cx.signal, progress })).capture;
+          return await captureReach(s, taken, { signal: cx.signal, progress });
         } catch (err) {
           if (cx.signal.aborted) throw err;
           const c = await captureWaits(s.query, taken.capture, { signal: cx.signal, progress });

@@ -2,8 +2,7 @@
 // graph and every root of a stopped target in bulk (reach/read-*.ts), proves mutex holders
 // where the defer records show them, and decides who can still wake whom
 // (analyses/waitgraph/reachability.ts). Delve answers only what memory cannot: the
-// runtime's types, the threads' registers, the P timer heaps, and waits memory did not show.
-import { performance } from 'node:perf_hooks';
+// runtime's types, the threads' registers, and the waits memory did not show.
 import type { Capture as StackCapture } from '../capture/capture';
 import { loadFuncTable, type LoadedFuncTable } from '../capture/binary';
 import { readRegions, readWord, type GStruct } from '../capture/g-structs';
@@ -21,7 +20,7 @@ import { isMachineryFrame, syncObjectOf } from '../waits/classify';
 import { readWaitsThroughDelve, waitingGoroutines } from '../waits/capture';
 import { SYNC_TYPE } from '../waits/runtime-shapes';
 import type { ObjectKind, WaitCapture, WaitingGoroutine } from '../waits/types';
-import { reachWaits, rootCount, rootWords, type Container, type GoroutineRoots, type Holder, type Root } from '../analyses/waitgraph/reachability';
+import { reachWaits, rootWords, type Container, type GoroutineRoots, type Holder, type Root } from '../analyses/waitgraph/reachability';
 import { StackScanner, type ScannedStack } from './frames';
 import { lastAtOrBelow, objectAt, type HeapGraph } from './heap-graph';
 import { readReachLayouts, type ReachLayouts } from './layouts';
@@ -44,16 +43,6 @@ export function reachLayouts(session: Session): Promise<ReachLayouts> {
     layoutCache.set(session, p);
   }
   return p;
-}
-
-/** What the heap walk saw, for the notes and benchmarks. */
-export interface ReachStats {
-  objects: number;
-  edges: number;
-  scannedBytes: number;
-  globalRoots: number;
-  stackRoots: number;
-  ms: number;
 }
 
 /** Package variables of the runtime itself: its scheduler, heap and semaphore tables reach every g and waiter. */
@@ -79,16 +68,14 @@ function liveRegisters(table: FuncTable, pc: number): Set<string> {
 }
 
 /** What every goroutine of TAKEN (a stack capture of this stop) waits on, and who can still wake it, from the heap walk. Throws where the walk cannot be done (the caller falls back to Delve). */
-export async function captureReach(session: Session, taken: TakenCapture, opts: ReachCaptureOptions = {}): Promise<{ capture: WaitCapture; stats: ReachStats }> {
+export async function captureReach(session: Session, taken: TakenCapture, opts: ReachCaptureOptions = {}): Promise<WaitCapture> {
   const stacks = taken.capture;
-  const started = performance.now();
   const say = (m: string) => opts.progress?.(m);
   const client = session.query;
   const memory = await openMemory(session);
   let loaded: LoadedFuncTable | undefined;
   const capture: WaitCapture = { goroutines: waitingGoroutines(stacks), references: [], packageReferences: [], timerChannels: [], unscanned: [], partial: stacks.partial, notes: [] };
-  const empty = { objects: 0, edges: 0, scannedBytes: 0, globalRoots: 0, stackRoots: 0, ms: 0 };
-  if (stacks.partial || opts.signal?.aborted) return { capture: undecided(capture), stats: empty };
+  if (stacks.partial || opts.signal?.aborted) return undecided(capture);
   try {
     loaded = await loadFuncTable(session);
     const table = loaded.table;
@@ -101,7 +88,7 @@ export async function captureReach(session: Session, taken: TakenCapture, opts: 
     // Every stack, scanned with the binary's pointer maps.
     const live = capture.goroutines.map((g) => byId.get(g.id)).filter((g): g is GStruct => g !== undefined);
     say(`reading ${live.length.toLocaleString('en-US')} stacks`);
-    const { goroutineRoots, scanned, deferred, unscanned, stackRoots } = await scanStacks(memory, table, layouts, live, running);
+    const { goroutineRoots, scanned, deferred, unscanned } = await scanStacks(memory, table, layouts, live, running);
     capture.unscanned.push(...unscanned);
 
     // What each blocked goroutine waits on: memory first, then the receiver a sync frame
@@ -115,7 +102,7 @@ export async function captureReach(session: Session, taken: TakenCapture, opts: 
     const chans = await describeChannels(memory, layouts, capture.goroutines);
 
     say('reading the heap');
-    const { graph, roots, sections, symbols, globalRoots } = await readHeapAndRoots(memory, layout, layouts, loaded, gstructs, sudogs, capture.notes, opts.signal, say);
+    const { graph, roots, sections, symbols } = await readHeapAndRoots(memory, layout, layouts, loaded, gstructs, sudogs, capture.notes, opts.signal, say);
 
     const containers = containersOf(capture.goroutines, graph, sections, symbols, live);
     const holders = await provenAndLikelyHolders(memory, table, capture.goroutines, scanned, deferred, containers, symbols);
@@ -140,10 +127,9 @@ export async function captureReach(session: Session, taken: TakenCapture, opts: 
     await nameStackSlots(client, capture, stacks, scanned, stuck);
     if (result.untraced.length > 0) capture.notes.push(`what ${result.untraced.length} stuck goroutine(s) reach was traced only in part: findings are marked likely`);
     capture.unscanned = [...new Set([...capture.unscanned, ...result.untraced])].sort((a, b) => a - b);
-    const stats = { objects: graph.objectCount, edges: graph.edgeTarget.length, scannedBytes: graph.scannedBytes, globalRoots, stackRoots, ms: Math.round(performance.now() - started) };
-    return { capture, stats };
+    return capture;
   } catch (err) {
-    if (opts.signal?.aborted) return { capture: undecided(capture), stats: empty };
+    if (opts.signal?.aborted) return undecided(capture);
     throw err;
   } finally {
     loaded?.close();
@@ -216,7 +202,6 @@ export interface HeapAndRoots {
   roots: Root[];
   sections: DataSections;
   symbols: ElfSymbol[];
-  globalRoots: number;
 }
 
 /**
@@ -240,7 +225,7 @@ export async function readHeapAndRoots(
   const globals = await readGlobalRoots(memory, sections, symbols, (name) => RUNTIME_OWNED.test(name));
   const roots: Root[] = globals.map((r) => ({ place: { kind: 'global', symbol: r.symbol, offset: r.offset }, value: r.value }));
   for (const t of timers.pending) roots.push({ place: { kind: 'timer', timer: t }, value: t });
-  return { graph, roots, sections, symbols, globalRoots: globals.length };
+  return { graph, roots, sections, symbols };
 }
 
 /** A deferred call still to run: its closure, and the closure's words when they were on the stack read. */
@@ -261,13 +246,12 @@ export interface ScannedStacks {
   deferred: Map<number, DeferredCall[]>;
   /** Goroutines whose stacks could not be read, or walked to the bottom. */
   unscanned: number[];
-  stackRoots: number;
 }
 
 /** Reads and scans the stacks of GS (a running goroutine's from its thread's pc and sp, with its registers). */
 export async function scanStacks(memory: MemoryReader, table: FuncTable, layouts: ReachLayouts, gs: GStruct[], running: Map<number, RunningGoroutine>): Promise<ScannedStacks> {
   const scanner = new StackScanner(table);
-  const out: ScannedStacks = { goroutineRoots: new Map(), scanned: new Map(), deferred: new Map(), unscanned: [], stackRoots: 0 };
+  const out: ScannedStacks = { goroutineRoots: new Map(), scanned: new Map(), deferred: new Map(), unscanned: [] };
   // A few thousand stacks at a time: their bytes are dropped once scanned (100,000 stacks are GiBs read whole).
   let stacksRead = new Map<number, StackRead>();
   for (const [k, g] of gs.entries()) {
@@ -296,7 +280,6 @@ export async function scanStacks(memory: MemoryReader, table: FuncTable, layouts
     out.deferred.set(g.id, defers);
     if (result.error) out.unscanned.push(g.id);
     out.goroutineRoots.set(g.id, rs);
-    out.stackRoots += rootCount(rs);
   }
   return out;
 }
