@@ -29,7 +29,7 @@ import { fails, ok, rowsOf, waitFor } from './helpers/cells';
 
 interface GraphJson {
   kind: string;
-  nodes: { id: string; type: string; goroutine?: number; startFunction?: string; goStatement?: string; count?: number; goroutines?: number[] }[];
+  nodes: { id: string; type: string; goroutine?: number; startFunction?: string; goStatement?: string; count?: number; goroutines?: number[]; packageVariable?: string; timer?: boolean; unreached?: boolean }[];
   edges: { from: string; to: string; type: string; evidence?: string }[];
   deadlocks: { goroutines: number[]; objects: string[]; confidence: string; blockedBehind: number[] }[];
   leaks: { goroutine: number; object: string; reason: string; confidence: string }[];
@@ -239,7 +239,9 @@ function wakersOfMissed(json: GraphJson, flagged: number[]): string[] {
   const expected = new Set(expectedLeaks().map((l) => l.goroutine.split(' ')[0]));
   const missed = json.nodes.filter((n) => n.type === 'goroutine' && expected.has(n.startFunction ?? '') && !(n.goroutines ?? [n.goroutine]).some((g) => g !== undefined && flagged.includes(g)));
   const waited = new Set(json.edges.filter((e) => e.type === 'waits' && missed.some((n) => n.id === e.from)).map((e) => e.to));
-  return json.edges.filter((e) => waited.has(e.from) && (e.type === 'wakes' || e.type === 'holds')).map((e) => `${e.from} -> ${e.to}: ${e.evidence ?? ''}`);
+  const objects = json.nodes.filter((n) => waited.has(n.id)).map((n) => `${n.id}: ${JSON.stringify({ packageVariable: n.packageVariable, timer: n.timer, unreached: n.unreached })}`);
+  const missedStates = missed.map((n) => `${n.id} ${n.startFunction} waits on ${json.edges.filter((e) => e.from === n.id && e.type === 'waits').map((e) => e.to).join(', ') || 'nothing read'}`);
+  return [...missedStates, ...objects, ...json.edges.filter((e) => waited.has(e.from) && (e.type === 'wakes' || e.type === 'holds')).map((e) => `${e.from} -> ${e.to}: ${e.evidence ?? ''}`)];
 }
 
 /** Runs `continue` until the program prints "ready", then interrupts it. */

@@ -105,6 +105,8 @@ export async function captureReach(session: Session, taken: TakenCapture, opts: 
     const { graph, roots, sections, symbols } = await readHeapAndRoots(memory, layout, layouts, loaded, gstructs, sudogs, capture.notes, opts.signal, say);
 
     const containers = containersOf(capture.goroutines, graph, sections, symbols, live);
+    const outside = [...containers].filter(([, c]) => c.kind === 'elsewhere').map(([a]) => `0x${a.toString(16)}`);
+    if (outside.length > 0) capture.notes.push(`${outside.length} waited-on object(s) lie in no heap object, package variable or stack the walk read (${outside.slice(0, 5).join(', ')}): their waiters are taken to be able to run`);
     const holders = await provenAndLikelyHolders(memory, table, capture.goroutines, scanned, deferred, containers, symbols);
     // A physical frame named as the stack capture names it (its own line, not an inlined callee's).
     const physicalFrames = new Map(stacks.goroutines.map((g) => [g.id, g.frames.filter((f) => !f.inlined)]));
