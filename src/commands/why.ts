@@ -5,9 +5,8 @@ import { UserError, usage } from '../errors';
 import { retainingPaths, rootsOf } from '../analyses/retain';
 import type { GoroutineRoots } from '../analyses/waitgraph/reachability';
 import { isMachineryFrame } from '../waits/classify';
-import { Kind } from '../rpc/api';
 import { objectAt, objectExtent } from '../reach/heap-graph';
-import { reachLayouts, readHeapAndRoots, scanStacks } from '../reach/capture';
+import { reachLayouts, readHeapAndRoots, scanStacks, variableInSlot } from '../reach/capture';
 import { namePath } from '../reach/name-path';
 import { captureStacks } from '../capture/capture-stacks';
 import { loadFuncTable } from '../capture/binary';
@@ -75,9 +74,7 @@ export const whyCommand: Command = {
         const scope = { GoroutineID: goroutine, Frame: logical };
         const vars = [...await s.query.listFunctionArgs({ Scope: scope, Cfg: cfg }).catch(() => []), ...await s.query.listLocalVars({ Scope: scope, Cfg: cfg }).catch(() => [])];
         const root = paths.find((p) => p.root.place.kind === 'stack' && p.root.place.goroutine === goroutine && p.root.place.frame === frame)?.root;
-        const slot = root?.place.kind === 'stack' ? root.place.slot : -1;
-        // The variable in that slot; else one holding the same pointer (the slot a spilled copy).
-        const variable = vars.find((v) => v.addr === slot) ?? vars.find((v) => v.kind === Kind.Ptr && root !== undefined && Number(v.children?.[0]?.addr ?? 0) === root.value);
+        const variable = root?.place.kind === 'stack' ? variableInSlot(vars, root.place.slot, root.value) : undefined;
         return { where, ...(variable ? { variable } : {}) };
       };
       const named = [];

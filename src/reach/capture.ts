@@ -176,18 +176,21 @@ async function nameStackSlots(client: DelveClient, capture: WaitCapture, stacks:
       client.listLocalVars({ Scope: scope, Cfg: cfg }).catch(() => []),
     ]);
     const vars = [...args, ...locals];
-    const target = (v: Variable) => (v.kind === Kind.Ptr ? Number(v.children?.[0]?.addr ?? 0) : 0);
     for (const r of sc.refs) {
       const m = bySlot.exec(r.variable)!;
       const slot = parseInt(m[1], 16);
       const value = parseInt(m[2], 16);
-      // The variable in that slot; else one holding the same pointer (the slot a spilled copy).
-      const v = vars.find((x) => x.addr === slot) ?? vars.find((x) => target(x) === value);
+      const v = variableInSlot(vars, slot, value);
       if (!v) continue;
       r.variable = r.variable.replace(bySlot, v.name);
       if (!r.type) r.type = v.type;
     }
   }));
+}
+
+/** The frame variable in stack SLOT; else one holding the same pointer VALUE (the slot a spilled copy of it). */
+export function variableInSlot(vars: Variable[], slot: number, value: number): Variable | undefined {
+  return vars.find((v) => v.addr === slot) ?? vars.find((v) => v.kind === Kind.Ptr && Number(v.children?.[0]?.addr ?? 0) === value);
 }
 
 /** Interrupted before the walk was done: no reference is known, so nothing may be called stuck. */
