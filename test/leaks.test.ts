@@ -23,6 +23,11 @@ import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DelveInterpreter } from '../src/interpreter';
+import { runtimeLayout } from '../src/heap/runtime-layout';
+import { readSlice, readU64s } from '../src/heap/read-heap';
+import { objectAt } from '../src/reach/heap-graph';
+import { readHeapGraph } from '../src/reach/read-graph';
+import { openMemory } from '../src/session/memory';
 import { buildExample, repoRoot, toolchains, type Toolchain } from './helpers/go';
 import { RecordingContext } from './helpers/recording-context';
 import { fails, ok, rowsOf, waitFor } from './helpers/cells';
@@ -280,6 +285,31 @@ async function killed(child: ReturnType<typeof spawn>): Promise<void> {
   await exited;
 }
 
+/**
+ * The heap walk does not scan a P: its write-barrier buffer and caches hold stale pointers
+ * (to a leaked goroutine's channel, say) that would make a leak look wakeable, and every
+ * pending timer points into its P. A P, like any object over 512 bytes with pointers, begins
+ * with a malloc header, so the pointers to it lie 8 bytes past its slot's start.
+ */
+async function assertPsNotScanned(it: DelveInterpreter): Promise<void> {
+  const s = it.state.session!;
+  const memory = await openMemory(s);
+  try {
+    const layout = await runtimeLayout(s, memory);
+    const allp = await readSlice(memory, layout.addr.allp);
+    const ps = (await readU64s(memory, allp.ptr, allp.len)).filter((p) => p !== 0);
+    const graph = await readHeapGraph(memory, layout, { opaque: new Set(ps) });
+    assert.ok(ps.length > 0, 'allp lists the Ps');
+    for (const p of ps) {
+      const id = objectAt(graph, p);
+      assert.ok(id >= 0, `P 0x${p.toString(16)} is a heap object`);
+      assert.is(graph.edgeStart[id + 1] - graph.edgeStart[id], 0, `no pointer is read out of P 0x${p.toString(16)}`);
+    }
+  } finally {
+    await memory.close();
+  }
+}
+
 /** `why` names the package variable that keeps a fork alive (the philosophers' table), field by field. */
 async function assertWhy(it: DelveInterpreter): Promise<void> {
   const bundle = await ok(it, 'why &main.dinner.forks[2]');
@@ -308,6 +338,7 @@ for (const tc of all) {
       await continueUntilReady(it);
       await assertInPlace(it, tc);
       assertFindings(await graph(it), false);
+      await assertPsNotScanned(it);
     } finally {
       await it.shutdown(false);
     }

@@ -20,7 +20,7 @@ function heap(n: number, edges: [number, number, number?][]): HeapGraph {
     b.begin(i);
     for (const [from, to, off] of edges) if (from === i) b.add(to, off ?? 0);
   }
-  return { spans: [{ start: BASE, end: BASE + n * SIZE, elemSize: SIZE, nelems: n, noscan: false, firstId: 0 }], allocated: new Uint8Array(n).fill(1), objectCount: n, ...b.finish(), scannedBytes: n * SIZE };
+  return { spans: [{ start: BASE, end: BASE + n * SIZE, elemSize: SIZE, nelems: n, noscan: false, header: 0, firstId: 0 }], allocated: new Uint8Array(n).fill(1), objectCount: n, ...b.finish(), scannedBytes: n * SIZE };
 }
 const at = (i: number) => BASE + i * SIZE;
 

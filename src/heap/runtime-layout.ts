@@ -26,6 +26,9 @@ export const ARENA_BASE_SHIFT = 2 ** 47;
  *   sweep; heapArena.pageUseSpanInlineMarkBits says which spans do. Absent (or an empty
  *   struct without the experiment): marks are in mspan.gcmarkBits only.
  * - heapStatsDelta.inPtrScalarBits: until 1.24 (GC programs); read when present.
+ * - mallocHeader: from 1.22 an object with pointers larger than runtime.minSizeForMallocHeader
+ *   in a small size class begins with its type (runtime.mallocHeaderSize bytes); the
+ *   constants are absent before, and minSizeForMallocHeader is ^uintptr(0) without the experiment.
  * Go 1.26's randomized heap base needs no name: its padding pages are allocated and
  * scavenged in the page allocator with no span, which read-heap.ts counts as released.
  */
@@ -49,6 +52,8 @@ export interface RuntimeLayout {
     spanInUse: number;
     spanManual: number;
   };
+  /** Bytes of the type header that objects of more than minSize bytes with pointers in small size classes begin with; undefined: none. */
+  mallocHeader: { bytes: number; minSize: number } | undefined;
   addr: { mheap: number; memstats: number; gcController: number; allp: number; emptymspan: number; firstmoduledata: number };
   /** Object size by size class (runtime.class_to_size or its successor). */
   classToSize: number[];
@@ -111,12 +116,13 @@ async function loadLayout(client: DelveClient, memory: MemoryReader, goVersion: 
   // All in flight at once: Delve answers one connection's calls in order.
   const [
     pageSize, arenaBytes, arenaL1Bits, arenaL2Bits, pagesPerArena, chunkPages, chunksL2Bits, spanInUse, spanManual, madvdontneed,
-    memstatsAddr, gcControllerAddr, allpAddr, emptymspan, moduledataAddr, stats0, stats1,
+    mallocHeaderSize, minSizeForMallocHeader, memstatsAddr, gcControllerAddr, allpAddr, emptymspan, moduledataAddr, stats0, stats1,
     sizeTables, span, memstats, delta, gcController, p, mcache, moduledata, inlineMarkBits,
   ] = await Promise.all([
     num('runtime.pageSize', 8192), num('runtime.heapArenaBytes', 64 << 20), num('runtime.arenaL1Bits', 0), num('runtime.arenaL2Bits', 22),
     num('runtime.pagesPerArena', 8192), num('runtime.pallocChunkPages', 512), num('runtime.pallocChunksL2Bits', 13),
     num('runtime.mSpanInUse', 1), num('runtime.mSpanManual', 2), num('runtime.debug.madvdontneed', NaN),
+    num('runtime.mallocHeaderSize', NaN), evalIn('runtime.minSizeForMallocHeader').then((v) => BigInt(v.value), () => undefined),
     addrOf('runtime.memstats'), addrOf('runtime.gcController'), addrOf('runtime.allp'),
     addrOf('runtime.emptymspan'), addrOf('runtime.firstmoduledata'),
     addrOf('runtime.memstats.heapStats.stats[0]'), addrOf('runtime.memstats.heapStats.stats[1]'),
@@ -151,6 +157,9 @@ async function loadLayout(client: DelveClient, memory: MemoryReader, goVersion: 
   const out: RuntimeLayout = {
     goVersion,
     constants: { pageSize, arenaBytes, arenaL1Bits, arenaL2Bits, pagesPerArena, chunkPages, chunksL2Bits, spanInUse, spanManual },
+    mallocHeader: mallocHeaderSize > 0 && minSizeForMallocHeader !== undefined && minSizeForMallocHeader < 2n ** 32n
+      ? { bytes: mallocHeaderSize, minSize: Number(minSizeForMallocHeader) }
+      : undefined,
     addr: { mheap: mheapAddr, memstats: memstatsAddr, gcController: gcControllerAddr, allp: allpAddr, emptymspan, firstmoduledata: moduledataAddr },
     classToSize,
     classToSizeFrom: sizeTable.name,

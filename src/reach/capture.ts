@@ -213,7 +213,8 @@ export interface HeapAndRoots {
  * The heap graph and the roots everyone shares. Not scanned (the runtime's own back-edges,
  * hidden as Go's leak detector hides them): a g's contents are its goroutine's (reached only
  * if it may run); sudogs (ALSO_OPAQUE) point back at what their goroutine waits on; a P's
- * timer heap holds stopped timers too (the pending ones are roots of their own).
+ * caches and write-barrier buffer hold stale pointers (and every pending timer points into
+ * its P); its timer heap holds stopped timers too (the pending ones are roots of their own).
  */
 export async function readHeapAndRoots(
   memory: MemoryReader, layout: RuntimeLayout, layouts: ReachLayouts, loaded: LoadedFuncTable, gstructs: GStruct[],

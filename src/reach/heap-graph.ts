@@ -10,13 +10,15 @@ export interface HeapSpan {
   nelems: number;
   /** Its objects hold no pointers (spanclass noscan). */
   noscan: boolean;
+  /** Bytes each slot begins with before the Go value: its malloc header (the object's type), or 0. */
+  header: number;
   /** Id of slot 0; slot i is firstId + i. */
   firstId: number;
 }
 
 /**
  * The heap's objects and edges. Edges are in compressed rows: object i's pointers are
- * edgeTarget[edgeStart[i] .. edgeStart[i+1]), each found at edgeOffset (bytes into i).
+ * edgeTarget[edgeStart[i] .. edgeStart[i+1]), each found at edgeOffset (bytes into i's Go value, as objectExtent places it).
  */
 export interface HeapGraph {
   spans: HeapSpan[];
@@ -67,10 +69,10 @@ export function lastAtOrBelow<T>(items: T[], key: (item: T) => number, x: number
   return lo;
 }
 
-/** Where object ID starts, and its size (the size class's, not the type's). */
+/** Where object ID's Go value starts (after its malloc header), and its size (the size class's less the header, not the type's). */
 export function objectExtent(g: Pick<HeapGraph, 'spans'>, id: number): { start: number; size: number } {
   const s = spanOf(g, id);
-  return { start: s.start + (id - s.firstId) * s.elemSize, size: s.elemSize };
+  return { start: s.start + (id - s.firstId) * s.elemSize + s.header, size: s.elemSize - s.header };
 }
 
 /** Grows as edges are found, one object at a time in id order. */

@@ -9,7 +9,7 @@ import { readField } from '../heap/fields';
 import { readArenas, readSlice, readSpans, readU64s } from '../heap/read-heap';
 import type { RuntimeLayout } from '../heap/runtime-layout';
 import type { ElfSymbol } from '../session/elf';
-import { EdgeBuilder, scanObject, type HeapGraph, type HeapSpan } from './heap-graph';
+import { EdgeBuilder, objectAt, scanObject, type HeapGraph, type HeapSpan } from './heap-graph';
 
 export interface GlobalRoot {
   /** The package variable holding the pointer, and how far into it. */
@@ -21,7 +21,7 @@ export interface GlobalRoot {
 export interface ReadGraphOptions {
   signal?: AbortSignal;
   progress?(message: string): void;
-  /** Heap objects not to scan (by address): the runtime's g and p structs. */
+  /** Heap objects not to scan (by an address inside each): the runtime's g and p structs. */
   opaque?: Set<number>;
 }
 
@@ -40,7 +40,9 @@ export async function readHeapGraph(memory: MemoryReader, l: RuntimeLayout, opts
   for (const d of inUse) {
     const r = d.record;
     const end = r.start + r.npages * l.constants.pageSize;
-    spans.push({ start: r.start, end, elemSize: r.elemSize, nelems: r.nelems, noscan: r.noscan, firstId: next });
+    const h = l.mallocHeader;
+    const header = h && !r.noscan && r.sizeClass !== 0 && r.elemSize > h.minSize ? h.bytes : 0;
+    spans.push({ start: r.start, end, elemSize: r.elemSize, nelems: r.nelems, noscan: r.noscan, header, firstId: next });
     next += r.nelems;
   }
   // Allocated: the allocBits of the last sweep, or below freeindex (allocated since).
@@ -58,6 +60,8 @@ export async function readHeapGraph(memory: MemoryReader, l: RuntimeLayout, opts
   const bounds = spans.length
     ? { lo: Math.floor(spans[0].start / 2 ** 32), hi: Math.floor(spans[spans.length - 1].end / 2 ** 32) }
     : { lo: 1, hi: 0 };
+  // By object, not address: a pointer to a P or g may lie past its slot's malloc header.
+  const opaque = new Set([...opts.opaque ?? []].map((a) => objectAt(graph, a)).filter((id) => id >= 0));
   const edges = new EdgeBuilder(next);
   let scannedBytes = 0;
   // Spans with pointers, read a few MiB at a time in address order.
@@ -79,9 +83,11 @@ export async function readHeapGraph(memory: MemoryReader, l: RuntimeLayout, opts
       if (!buf) continue; // unreadable: its objects point nowhere (a note says so)
       for (let k = 0; k < s.nelems; k++) {
         const id = s.firstId + k;
-        if (!allocated[id] || opts.opaque?.has(s.start + k * s.elemSize)) continue;
-        const size = Math.min(s.elemSize, buf.length - k * s.elemSize);
-        scanObject(graph, edges, id, buf, k * s.elemSize, size, bounds);
+        if (!allocated[id] || opaque.has(id)) continue;
+        // The header is a type in the binary, never a heap pointer.
+        const from = k * s.elemSize + s.header;
+        const size = Math.min(s.elemSize - s.header, buf.length - from);
+        scanObject(graph, edges, id, buf, from, size, bounds);
         scannedBytes += size;
       }
     }
