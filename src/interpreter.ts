@@ -4,6 +4,7 @@ import type {
   CompleteOutcome, ExecuteContext, ExecuteOutcome, IdleOutput, InspectOutcome, Interpreter,
   IsCompleteOutcome, KernelInfo, MimeBundle,
 } from '../kernel/interpreter';
+import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseCell, type CommandLine } from './cell';
 import type { CommandContext } from './commands/command';
@@ -24,9 +25,14 @@ export class DelveInterpreter implements Interpreter {
   readonly state: DebugState;
   private running: { ctx: ExecuteContext; abort: AbortController } | undefined;
 
-  constructor(private readonly idle: IdleOutput, cwd = process.cwd()) {
+  /** The captures brought back from disk: cells wait for it. */
+  private readonly restored: Promise<void>;
+
+  /** CAPTURES_FILE: where captures are kept on disk (none: in memory, for this kernel only). */
+  constructor(private readonly idle: IdleOutput, cwd = process.cwd(), capturesFile?: string) {
     // The target prints whenever it likes: into the running cell, else the last one.
-    this.state = new DebugState(cwd, (name, text) => (this.running ? this.running.ctx.stream(name, text) : this.idle.stream(name, text)));
+    this.state = new DebugState(cwd, (name, text) => (this.running ? this.running.ctx.stream(name, text) : this.idle.stream(name, text)), capturesFile);
+    this.restored = this.state.restore();
   }
 
   async kernelInfo(): Promise<KernelInfo> {
@@ -45,10 +51,10 @@ export class DelveInterpreter implements Interpreter {
   }
 
   async execute(code: string, ctx: ExecuteContext): Promise<ExecuteOutcome> {
-    const cell = parseCell(code);
-    if (cell.kind === 'sql') {
-      return errorOutcome(new UserError('NotAvailable', '%%sql cells are not available in this version', 'use `goroutines`, `bt` and the other commands; `help` lists them'));
-    }
+    const parsed = parseCell(code);
+    // A %%sql cell is one `sql` command whose query spans the cell.
+    const cell = parsed.kind === 'sql' ? { kind: 'commands' as const, commands: [{ word: 'sql', args: parsed.query, line: 1, text: '%%sql' }] } : parsed;
+    await this.restored;
     const abort = new AbortController();
     this.running = { ctx, abort };
     let current: CommandLine | undefined;
@@ -140,6 +146,7 @@ export class DelveInterpreter implements Interpreter {
   async shutdown(_restart = false): Promise<void> {
     this.running?.abort.abort();
     await this.state.end();
+    await this.state.closeDatabase();
   }
 }
 
@@ -153,5 +160,18 @@ function errorOutcome(err: unknown, line?: CommandLine): ExecuteOutcome {
 }
 
 export function createDelveInterpreter(idle: IdleOutput): Interpreter {
-  return new DelveInterpreter(idle);
+  return new DelveInterpreter(idle, process.cwd(), defaultCapturesFile(process.cwd(), process.env));
+}
+
+/**
+ * The session database beside the notebook: .delve-kernel/NOTEBOOK.duckdb (Jupyter names
+ * the notebook in JPY_SESSION_NAME), .delve-kernel/captures.duckdb when it does not say;
+ * $DELVE_KERNEL_CAPTURES names another file, or `off` keeps captures in memory only.
+ */
+export function defaultCapturesFile(cwd: string, env: NodeJS.ProcessEnv): string | undefined {
+  const chosen = env.DELVE_KERNEL_CAPTURES;
+  if (chosen === 'off') return undefined;
+  if (chosen) return path.resolve(cwd, chosen);
+  const notebook = env.JPY_SESSION_NAME ? path.basename(env.JPY_SESSION_NAME).replace(/\.ipynb$/, '') : '';
+  return path.join(cwd, '.delve-kernel', `${notebook.replace(/[^A-Za-z0-9_.-]/g, '_') || 'captures'}.duckdb`);
 }

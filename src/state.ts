@@ -7,6 +7,8 @@ import { LaunchError, type OutputSink } from './session/launch';
 import { noSession, UserError } from './errors';
 import type { MemSnapshot } from './analyses/memwatch/snapshot';
 import { CaptureStore } from './capture/store';
+import type { Capture } from './capture/capture';
+import { CaptureDatabase } from './store/database';
 
 export class DebugState {
   session: Session | undefined;
@@ -24,7 +26,91 @@ export class DebugState {
   /** `watch`: per watchpoint id, what it watches and the value last seen (for old -> new at a stop). */
   readonly watchpoints = new Map<number, { session: Session; expr: string; type: string; watchType: string; address: number; value: string }>();
 
-  constructor(readonly cwd: string, readonly output: OutputSink) {}
+  /** Where captures are kept on disk (undefined: in memory only); why not, when opening it failed. */
+  private database: Promise<CaptureDatabase> | undefined;
+  databaseProblem: string | undefined;
+
+  constructor(readonly cwd: string, readonly output: OutputSink, readonly capturesFile?: string) {}
+
+  /**
+   * Opens the captures file and brings back what it holds (a kernel restarted for the same
+   * notebook). A file another kernel holds open, or one that cannot be read, leaves the
+   * captures in memory only, and says so.
+   */
+  restore(): Promise<void> {
+    if (!this.capturesFile) return Promise.resolve();
+    return this.db().then(async (db) => {
+      if (!db.file) return;
+      const kept = await db.loadAll();
+      for (const c of kept.stacks) this.captures.put(c);
+      for (const m of kept.mem) this.memSnapshots.set(m.name, m);
+    }, () => undefined);
+  }
+
+  /** The SQL engine and captures database, opened on first use. */
+  db(): Promise<CaptureDatabase> {
+    if (!this.database) {
+      const file = this.capturesFile;
+      this.database = (async () => {
+        let db: CaptureDatabase;
+        try {
+          db = await CaptureDatabase.open(file);
+        } catch (err) {
+          if (!file) throw err;
+          this.databaseProblem = `captures are kept in memory only: ${file} could not be opened (${(err as Error).message.split('\n')[0]})`;
+          this.output('stderr', `delve-kernel: ${this.databaseProblem}\n`);
+          db = await CaptureDatabase.open(undefined);
+        }
+        // An engine opened in memory (for SQL) starts with the captures taken so far.
+        if (!db.file) {
+          for (const c of this.captures.all()) await db.putStacks(c);
+          for (const m of this.memSnapshots.values()) await db.putMemSnapshot(m);
+        }
+        return db;
+      })();
+      this.database.catch(() => { this.database = undefined; });
+    }
+    return this.database;
+  }
+
+  /** The file captures outlive the kernel in, unless opening it failed. */
+  keptIn(): string | undefined {
+    return this.databaseProblem ? undefined : this.capturesFile;
+  }
+
+  /** Keeps a stack capture, in memory and on disk; a note if the disk refused it. */
+  async keepStacks(c: Capture): Promise<{ replaced: boolean; notSaved?: string }> {
+    const replaced = this.captures.put(c) !== undefined;
+    return { replaced, notSaved: await this.persist((db) => db.putStacks(c)) };
+  }
+
+  async keepMemSnapshot(m: MemSnapshot): Promise<string | undefined> {
+    this.memSnapshots.set(m.name, m);
+    return this.persist((db) => db.putMemSnapshot(m));
+  }
+
+  async dropCapture(kind: 'stacks' | 'memwatch', name: string): Promise<void> {
+    if (kind === 'stacks') this.captures.drop(name);
+    else this.memSnapshots.delete(name);
+    await this.persist((db) => db.drop(kind, name));
+  }
+
+  /** Only where captures go to disk: without a file, SQL's engine is opened when first asked. */
+  private async persist(write: (db: CaptureDatabase) => Promise<void>): Promise<string | undefined> {
+    if (!this.capturesFile && !this.database) return undefined;
+    try {
+      await write(await this.db());
+      return undefined;
+    } catch (err) {
+      return `not saved to disk (${(err as Error).message.split('\n')[0]}): it is kept in this kernel only`;
+    }
+  }
+
+  async closeDatabase(): Promise<void> {
+    const db = await this.database?.catch(() => undefined);
+    this.database = undefined;
+    await db?.close();
+  }
 
   get scope(): EvalScope {
     return { GoroutineID: this.goroutineId, Frame: this.frame };

@@ -10,7 +10,10 @@ import { askDelve } from '../state';
 import { captureStacks } from '../capture/capture-stacks';
 import { captureWaits } from '../waits/capture';
 import { captureReach } from '../reach/capture';
-import type { Command } from './command';
+import type { Findings, WaitGraph } from '../analyses/waitgraph/types';
+import type { WaitCapture } from '../waits/types';
+import type { Session } from '../session/session';
+import type { Command, CommandContext } from './command';
 import { counted, progressDisplay } from './progress';
 
 interface GraphArgs {
@@ -42,6 +45,35 @@ function parseArgs(text: string): GraphArgs {
   return args;
 }
 
+/** The wait-for graph of the stopped target and its findings, by the heap walk (or Delve's variables with DELVE). */
+export async function readWaitGraph(cx: CommandContext, s: Session, opts: { delve?: boolean; progress: (message: string) => void }): Promise<{ capture: WaitCapture; graph: WaitGraph; findings: Findings }> {
+  const progress = opts.progress;
+  progress('reading goroutines');
+  // The stacks as stackdiff captures them: from memory where it can be, else through Delve.
+  const taken = await askDelve('goroutine-graph', () => captureStacks(s, {
+    name: 'goroutine-graph',
+    method: 'auto',
+    signal: cx.signal,
+    maxFrames: STACK_DEPTH,
+    onProgress: (p) => progress(p.phase === 'goroutines' ? counted('listing goroutines', p.done, 0) : counted('reading stacks', p.done, p.total)),
+  }));
+  const capture = await askDelve('goroutine-graph', async () => {
+    if (opts.delve) return captureWaits(s.query, taken.capture, { signal: cx.signal, progress });
+    try {
+      return await captureReach(s, taken, { signal: cx.signal, progress });
+    } catch (err) {
+      if (cx.signal.aborted) throw err;
+      const c = await captureWaits(s.query, taken.capture, { signal: cx.signal, progress });
+      c.notes.unshift(`the heap could not be walked (${(err as Error).message}): who reaches what was read through Delve's variables instead`);
+      return c;
+    }
+  });
+  progress('analysing');
+  const graph = buildWaitGraph(capture);
+  const findings = capture.undecided ? { deadlocks: [], leaks: [] } : findDeadlocksAndLeaks(graph, { incomplete: capture.partial || capture.unscanned.length > 0 });
+  return { capture, graph, findings };
+}
+
 export const graphCommands: Command[] = [
   {
     name: 'goroutine-graph', aliases: [], group: 'analyses', completes: 'nothing',
@@ -69,29 +101,7 @@ export const graphCommands: Command[] = [
       const started = Date.now();
       const display = progressDisplay(cx, 'goroutine-graph');
       const progress = (message: string) => display.report(`goroutine-graph: ${message}…`);
-      progress('reading goroutines');
-      // The stacks as stackdiff captures them: from memory where it can be, else through Delve.
-      const taken = await askDelve('goroutine-graph', () => captureStacks(s, {
-        name: 'goroutine-graph',
-        method: 'auto',
-        signal: cx.signal,
-        maxFrames: STACK_DEPTH,
-        onProgress: (p) => progress(p.phase === 'goroutines' ? counted('listing goroutines', p.done, 0) : counted('reading stacks', p.done, p.total)),
-      }));
-      const capture = await askDelve('goroutine-graph', async () => {
-        if (args.delve) return captureWaits(s.query, taken.capture, { signal: cx.signal, progress });
-        try {
-          return await captureReach(s, taken, { signal: cx.signal, progress });
-        } catch (err) {
-          if (cx.signal.aborted) throw err;
-          const c = await captureWaits(s.query, taken.capture, { signal: cx.signal, progress });
-          c.notes.unshift(`the heap could not be walked (${(err as Error).message}): who reaches what was read through Delve's variables instead`);
-          return c;
-        }
-      });
-      progress('analysing');
-      const graph = buildWaitGraph(capture);
-      const findings = capture.undecided ? { deadlocks: [], leaks: [] } : findDeadlocksAndLeaks(graph, { incomplete: capture.partial || capture.unscanned.length > 0 });
+      const { capture, graph, findings } = await readWaitGraph(cx, s, { delve: args.delve, progress });
       let drawn = args.all ? graph : withoutRuntimeGoroutines(graph);
       if (args.focus !== undefined) {
         const around = focusOn(drawn, findings, args.focus);

@@ -37,6 +37,13 @@ export async function listAllGoroutines(s: Session, cx: CommandContext): Promise
   return listed;
 }
 
+/** The goroutines table's rows, every goroutine, by id (for SQL). */
+export async function goroutineRows(s: Session, cx: CommandContext): Promise<GoroutineRow[]> {
+  const names = await s.runtimeNames();
+  const [{ goroutines }, starts] = await Promise.all([listAllGoroutines(s, cx), startFunctionsById(s)]);
+  return goroutines.filter((g) => isGoroutine(g, names)).map((g) => goroutineRow(g, names, starts?.get(g.id))).sort((x, y) => x.id - y.id);
+}
+
 async function currentGoroutineId(cx: CommandContext, s: Session): Promise<number> {
   if (cx.state.goroutineId !== -1) return cx.state.goroutineId;
   const st = await s.query.state().catch(() => undefined);

@@ -94,9 +94,16 @@ async function capture(cx: CommandContext, s: Session, opts: CaptureOptions = {}
   }
 }
 
+/** The heap as memwatch reads it now, summed up (not kept): for SQL's memstats, regions and spans. */
+export async function memwatchNow(cx: CommandContext): Promise<{ capture: MemCapture; summary: MemSnapshot }> {
+  const c = await capture(cx, stopped(cx));
+  return { capture: c, summary: summarize(c, 'now') };
+}
+
 async function snapshotNow(cx: CommandContext, s: Session, name: string): Promise<MemSnapshot> {
   const snap = summarize(await capture(cx, s), name);
-  cx.state.memSnapshots.set(name, snap);
+  const notSaved = await cx.state.keepMemSnapshot(snap);
+  if (notSaved) snap.notes.push(notSaved);
   return snap;
 }
 
@@ -175,7 +182,7 @@ const subcommands: Record<string, (cx: CommandContext, args: string[]) => Promis
   async drop(cx, args) {
     if (args.length === 0) throw usage('memwatch drop', 'memwatch drop NAME...', 'which snapshots? `memwatch snapshot` lists them');
     for (const name of args) needSnapshot(cx, name); // all known, or nothing dropped
-    for (const name of args) cx.state.memSnapshots.delete(name);
+    for (const name of args) await cx.state.dropCapture('memwatch', name);
     const left = [...cx.state.memSnapshots.keys()];
     return {
       'text/plain': `dropped ${args.map((n) => `\`${n}\``).join(', ')}; ${left.length ? `kept: ${left.join(', ')}` : 'no snapshots kept'}`,

@@ -13,6 +13,7 @@ import { memwatchCommands } from './memwatch';
 import { runningCommands } from './running';
 import { sessionCommands } from './session';
 import { stackCommands } from './stack';
+import { sqlCommands } from './sql';
 import { stackdiffCommands } from './stackdiff';
 import { valueCommands } from './values';
 import { codeCommands } from './code';
@@ -64,6 +65,7 @@ export const commands: Command[] = [
   ...graphCommands,
   whyCommand,
   ...stackdiffCommands,
+  ...sqlCommands,
   ...memwatchCommands,
   helpCommand,
   exitCommand,

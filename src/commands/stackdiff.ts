@@ -39,8 +39,9 @@ async function snapshot(cx: CommandContext, words: string[]): Promise<MimeBundle
     throw err;
   });
   const capture = taken.capture;
-  const replaced = cx.state.captures.put(capture) !== undefined;
+  const { replaced, notSaved } = await cx.state.keepStacks(capture);
   const bundle = snapshotBundle(capture, foldStacks(capture), { replaced, fallbackReason: taken.fallbackReason });
+  if (notSaved) bundle['text/plain'] = `${bundle['text/plain']}\nnote: ${notSaved}`;
   progress.done(`stackdiff snapshot ${name}: ${capture.goroutines.length} goroutines captured in ${(capture.durationMs / 1000).toFixed(2)} s`);
   return bundle;
 }
@@ -49,10 +50,10 @@ function size(bytes: number): string {
   return bytes < 1024 * 1024 ? `${Math.round(bytes / 1024)} KiB` : `${Math.round(bytes / 1024 / 1024)} MiB`;
 }
 
-function drop(cx: CommandContext, names: string[]): MimeBundle {
+async function drop(cx: CommandContext, names: string[]): Promise<MimeBundle> {
   if (names.length === 0) throw usage('stackdiff', USAGE, '`stackdiff drop NAME...` names the captures to forget');
   for (const name of names) captureNamed(cx, name); // all known, or nothing dropped
-  for (const name of names) cx.state.captures.drop(name);
+  for (const name of names) await cx.state.dropCapture('stacks', name);
   const left = cx.state.captures.names();
   return {
     'text/plain': `dropped ${names.map((n) => `\`${n}\``).join(', ')}; ${left.length ? `kept: ${left.join(', ')} (about ${size(cx.state.captures.bytes())})` : 'no captures kept'}`,
@@ -104,7 +105,7 @@ export const stackdiffCommands: Command[] = [
       if (words[0] === 'snapshot') return snapshot(cx, words.slice(1));
       if (words[0] === 'list') {
         if (words.length > 1) throw usage('stackdiff', USAGE, '`stackdiff list` takes no arguments');
-        return captureListBundle(cx.state.captures.all());
+        return captureListBundle(cx.state.captures.all(), cx.state.keptIn());
       }
       if (words[0] === 'drop') return drop(cx, words.slice(1));
       return diff(cx, words);

@@ -156,12 +156,13 @@ const listColumns: Column[] = [
   { name: 'durationMs', type: 'integer' },
 ];
 
-export function captureListBundle(captures: Capture[]): MimeBundle {
+/** KEPT: where the captures outlive the kernel (its captures file), or undefined: in this kernel only. */
+export function captureListBundle(captures: Capture[], kept?: string): MimeBundle {
   const rows = captures.map((c) => ({
     name: c.name, goroutines: c.goroutines.length, frames: frameCount(c), estimatedBytes: estimatedBytes(c), partial: c.partial, method: c.method,
     target: c.target.session, takenAt: c.takenAt, durationMs: c.durationMs,
   }));
-  const table = { columns: listColumns, rows, title: captures.length ? `${plural(captures.length, 'capture')} (kept until the kernel restarts; \`stackdiff drop NAME\` forgets one)` : 'no captures yet: `stackdiff snapshot NAME` takes one' };
+  const table = { columns: listColumns, rows, title: captures.length ? `${plural(captures.length, 'capture')} (${kept ? `kept on disk in ${kept}` : 'kept until the kernel restarts'}; \`stackdiff drop NAME\` forgets one)` : 'no captures yet: `stackdiff snapshot NAME` takes one' };
   return {
     'text/plain': tableText(table),
     'text/html': tableHtml(table),

@@ -19,7 +19,8 @@ export interface Prefix {
 /**
  * `delve-kernel install --prefix DIR` into a new temporary DIR, and an environment in which
  * Jupyter finds only that kernelspec's `delve` and keeps its runtime files (the kernels'
- * connection files, so the kernels' command lines) under DIR.
+ * connection files, so the kernels' command lines) under DIR, and the kernels' captures in
+ * DIR/captures.duckdb (not beside the examples, where one test's captures would greet the next).
  */
 export function installPrefix(tag: string): Prefix {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `delve-kernel-${tag}-`));
@@ -32,6 +33,7 @@ export function installPrefix(tag: string): Prefix {
     JUPYTER_RUNTIME_DIR: path.join(dir, 'runtime'),
     JUPYTER_CONFIG_DIR: path.join(dir, 'config'),
     JUPYTER_DATA_DIR: path.join(dir, 'data'),
+    DELVE_KERNEL_CAPTURES: path.join(dir, 'captures.duckdb'),
     PYDEVD_DISABLE_FILE_VALIDATION: '1',
     PYTHONUNBUFFERED: '1',
     PYTHONDONTWRITEBYTECODE: '1',
