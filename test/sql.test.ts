@@ -127,7 +127,8 @@ for (const tc of all) {
       ]);
       // Loaded again, the names are taken: the second copy is NAME@FILE, the first unchanged.
       await ok(fresh, `snapshots load ${file}`);
-      assert.equal((await ok(fresh, 'stackdiff before before@incident'))['application/json'], (await ok(fresh, 'stackdiff before before'))['application/json']);
+      const again = (await ok(fresh, 'stackdiff before@incident after@incident'))['application/json'] as Record<string, unknown>;
+      assert.equal({ ...again, before: 'before', after: 'after' }, diff);
       const noTarget = await fails(fresh, 'sql SELECT count(*) FROM goroutines');
       assert.is(noTarget.ename, 'NoSession');
     } finally {
@@ -177,7 +178,7 @@ for (const tc of all) {
       newer.closeSync();
 
       const refusals: Record<string, RegExp> = {
-        'truncated.duckdb': /not a delve-kernel captures file, or it is damaged|could not be read whole/,
+        'truncated.duckdb': /could not be read whole: it is cut short or damaged/,
         'random.duckdb': /not a delve-kernel captures file, or it is damaged/,
         'foreign.duckdb': /a DuckDB database, but not one of delve-kernel's captures/,
         'newer.duckdb': /captures format 99, newer than this kernel reads \(1\)/,
@@ -243,11 +244,45 @@ for (const tc of all) {
           await ok(it, `snapshots load ${file}`);
           assert.equal(it.state.captures.names(), ['many'], `after a save killed at ${after} ms`);
           assert.is(it.state.captures.get('many')!.goroutines.length, 1_000);
+          assert.ok(fs.readdirSync(dir).some((n) => n.startsWith('saved.duckdb.partial-')), 'the killed save left its partial file beside, not over, the old one');
         } finally {
           await it.shutdown(false);
         }
       }
+      // The next save that completes clears what the killed ones left.
+      const next = await runSave(script, file, 10, undefined);
+      assert.is(next.code, 0, next.out);
+      assert.equal(fs.readdirSync(dir), ['saved.duckdb']);
     } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a core answers every read-only command and analysis; page residency, which a core does not record, says so', async () => {
+    const binary = buildExample('stackdiff', tc, { optimized: true });
+    const dir = tmpdir('core');
+    const file = path.join(dir, 'stackdiff.core');
+    const live = new DelveInterpreter({ stream() {} }, stackdiffDir);
+    const core = new DelveInterpreter({ stream() {} }, stackdiffDir);
+    try {
+      await atCheckpoint(live, binary);
+      await ok(live, `dump ${file}`);
+      await live.shutdown(false);
+      await ok(core, `core ${binary} ${file}`);
+      const readOnly = [
+        'status', 'goroutines', 'goroutines -group userloc', 'goroutine 1', 'bt', 'bt -full', 'frame 1', 'up', 'down', 'locals', 'args',
+        'print forever', 'whatis forever', 'vars main', 'funcs main.', 'types main', 'sources stackdiff', 'threads', 'regs',
+        'x -fmt hex -len 16 &forever', 'list main.main', 'breakpoints', 'stackdiff snapshot c1', 'stackdiff c1 c1', 'memwatch stats',
+        'memwatch snapshot m', 'memwatch top', 'memwatch span forever', 'goroutine-graph', 'why forever',
+        ...['goroutines', 'frames', 'threads', 'breakpoints', 'memstats', 'regions', 'spans', 'waits', 'findings'].map((t) => `sql SELECT count(*) AS n FROM ${t}`),
+      ];
+      for (const cell of readOnly) await ok(core, cell);
+      assert.ok((sqlRows(await ok(core, 'sql SELECT count(*) AS n FROM goroutines'))[0].n as number) >= 7);
+      const pages = await fails(core, 'memwatch pages');
+      assert.match(pages.evalue, /a core dump records memory contents, not which pages were resident/);
+    } finally {
+      await live.shutdown(false);
+      await core.shutdown(false);
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

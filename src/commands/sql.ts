@@ -9,7 +9,7 @@ import { tableBundle, type FieldType } from '../render/table';
 import { askDelve } from '../state';
 import {
   breakpointsTable, findingsTable, framesTable, goroutinesTable, memstatsTable, memwatchSnapshotsTable, regionsTable, spansTable,
-  tablesNamed, threadsTable, waitsTable, LIVE_TABLES, type LiveTable,
+  threadsTable, waitsTable, LIVE_TABLES, type LiveTable,
 } from '../store/live-tables';
 import type { TableRows } from '../store/schema';
 import type { Command, CommandContext } from './command';
@@ -23,36 +23,35 @@ const MAX_ROWS = 10_000;
 
 const STORED = 'captures (one row per capture), capture_goroutines and capture_frames (with a `capture` column)';
 
-/** The live tables QUERY names, read from the stopped target (memwatch's and the wait graph's once each). */
-async function liveTables(cx: CommandContext, named: LiveTable[]): Promise<{ tables: TableRows[]; missing: LiveTable[] }> {
-  const tables: TableRows[] = [];
-  const snapshots = named.includes('memwatch_snapshots') ? [memwatchSnapshotsTable([...cx.state.memSnapshots.values()])] : [];
-  const needTarget = named.filter((t) => t !== 'memwatch_snapshots');
-  const s = cx.state.session;
-  if (needTarget.length === 0) return { tables: snapshots, missing: [] };
-  if (!s) return { tables: snapshots, missing: needTarget };
-  const live = cx.state.need('sql');
-  if (live.running) throw new UserError('TargetRunning', '`sql` reads the target\'s tables, which need it stopped', 'press the interrupt button or type `halt` first; the captures (capture_goroutines, capture_frames) can be queried any time');
-  const display = progressDisplay(cx, 'sql');
-  const say = (m: string) => display.report(`sql: ${m}…`);
+/** The target's tables for one query, each read when the query first names it (memwatch's and the wait graph's once). */
+function liveTables(cx: CommandContext): { table: (name: string) => Promise<TableRows | undefined>; done: () => void } {
   let mem: Awaited<ReturnType<typeof memwatchNow>> | undefined;
   let waits: Awaited<ReturnType<typeof readWaitGraph>> | undefined;
-  for (const t of needTarget) {
+  let display: ReturnType<typeof progressDisplay> | undefined;
+  const read: string[] = [];
+  const table = async (name: string): Promise<TableRows | undefined> => {
+    if (!(LIVE_TABLES as readonly string[]).includes(name)) return undefined;
+    const t = name as LiveTable;
+    if (t === 'memwatch_snapshots') return memwatchSnapshotsTable([...cx.state.memSnapshots.values()]);
+    if (!cx.state.session) throw new UserError('NoSession', `sql: \`${t}\` is read from a target, and there is no session`, `start one (\`exec\`, \`attach\`, \`core\`), or query the captures: ${STORED}`);
+    const s = cx.state.need('sql');
+    if (s.running) throw new UserError('TargetRunning', `sql: \`${t}\` is read from the target, which must be stopped`, `press the interrupt button or type \`halt\` first; the captures (${STORED}) can be queried any time`);
+    display ??= progressDisplay(cx, 'sql');
+    const say = (m: string) => display!.report(`sql: ${m}…`);
     say(`reading ${t}`);
-    if (t === 'goroutines') tables.push(goroutinesTable(await goroutineRows(live, cx)));
-    else if (t === 'frames') tables.push(framesTable((await askDelve('sql', () => captureStacks(live, { name: 'frames', method: 'auto', signal: cx.signal }))).capture));
-    else if (t === 'breakpoints') tables.push(breakpointsTable(await askDelve('sql', () => live.query.listBreakpoints())));
-    else if (t === 'threads') tables.push(threadsTable(await askDelve('sql', () => live.query.listThreads())));
-    else if (t === 'memstats' || t === 'regions' || t === 'spans') {
+    read.push(t);
+    if (t === 'goroutines') return goroutinesTable(await goroutineRows(s, cx));
+    if (t === 'frames') return framesTable((await askDelve('sql', () => captureStacks(s, { name: 'frames', method: 'auto', signal: cx.signal }))).capture);
+    if (t === 'breakpoints') return breakpointsTable(await askDelve('sql', () => s.query.listBreakpoints()));
+    if (t === 'threads') return threadsTable(await askDelve('sql', () => s.query.listThreads()));
+    if (t === 'memstats' || t === 'regions' || t === 'spans') {
       mem ??= await memwatchNow(cx);
-      tables.push(t === 'memstats' ? memstatsTable(mem.summary) : t === 'regions' ? regionsTable(mem.summary) : spansTable(mem.capture.heap.spans));
-    } else if (t === 'waits' || t === 'findings') {
-      waits ??= await readWaitGraph(cx, live, { progress: say });
-      tables.push(t === 'waits' ? waitsTable(waits.graph) : findingsTable(waits.findings, waits.graph));
+      return t === 'memstats' ? memstatsTable(mem.summary) : t === 'regions' ? regionsTable(mem.summary) : spansTable(mem.capture.heap.spans);
     }
-  }
-  display.done(`sql: read ${needTarget.join(', ')}`);
-  return { tables: [...tables, ...snapshots], missing: [] };
+    waits ??= await readWaitGraph(cx, s, { progress: say });
+    return t === 'waits' ? waitsTable(waits.graph) : findingsTable(waits.findings, waits.graph);
+  };
+  return { table, done: () => display?.done(`sql: read ${read.join(', ')}`) };
 }
 
 function fieldType(duckType: string): FieldType {
@@ -63,12 +62,9 @@ function fieldType(duckType: string): FieldType {
 }
 
 /** DuckDB's own message, which already shows the query's line with a caret under the mistake. */
-function sqlError(query: string, err: unknown, missing: LiveTable[]): UserError {
+function sqlError(query: string, err: unknown): UserError {
+  if (err instanceof UserError) return err;
   const message = String((err as Error)?.message ?? err).replace(/^Failed to extract statements: /, '');
-  const absent = /Table with name (\w+) does not exist/i.exec(message)?.[1]?.toLowerCase();
-  if (absent && (missing as string[]).includes(absent)) {
-    return new UserError('NoSession', `sql: \`${absent}\` is read from a target, and there is no session`, `start one (\`exec\`, \`attach\`, \`core\`), or query the captures: ${STORED}`);
-  }
   const lines = message.includes('LINE ') ? message : `${message}\n${query}`;
   return new UserError('SqlError', lines, `tables: ${LIVE_TABLES.join(', ')} (from the target), ${STORED}; DuckDB's SQL dialect`);
 }
@@ -76,10 +72,9 @@ function sqlError(query: string, err: unknown, missing: LiveTable[]): UserError 
 async function runSql(cx: CommandContext, query: string): Promise<MimeBundle> {
   if (!query.trim()) throw usage('sql', 'sql QUERY  (or a cell beginning with %%sql)', 'e.g. `sql SELECT status, count(*) FROM goroutines GROUP BY status`');
   const db = await cx.state.db();
-  const named = tablesNamed(query);
-  const { tables, missing } = await liveTables(cx, named);
+  const live = liveTables(cx);
   const started = Date.now();
-  const result = await db.query(query, tables, MAX_ROWS).catch((err) => { throw sqlError(query, err, missing); });
+  const result = await db.query(query, live.table, MAX_ROWS).catch((err) => { throw sqlError(query, err); }).finally(live.done);
   const ms = Date.now() - started;
   const shown = result.rows.length + result.more;
   const title = `${shown.toLocaleString('en-US')} row${shown === 1 ? '' : 's'} in ${ms} ms${result.more ? ` (the first ${MAX_ROWS.toLocaleString('en-US')} shown: aggregate, or add LIMIT)` : ''}`;

@@ -80,7 +80,7 @@ export const whyCommand: Command = {
       const named = [];
       for (const p of paths) named.push({ ...(await namePath(s.query, p, frameName)), objects: p.hops.length });
       const { start, size } = objectExtent(heap.graph, target);
-      const head = `${hex(address)} is ${address > start ? `at +0x${(address - start).toString(16)} in` : ''} the heap object ${hex(start)} (${size} bytes): `
+      const head = `${hex(address)} is ${address > start ? `at +0x${(address - start).toString(16)} in ` : ''}the heap object ${hex(start)} (${size} bytes): `
         + (named.length === 0 ? 'no root reaches it: it is garbage the next GC frees' : `${named.length === PATHS ? `the ${PATHS} shortest of its` : named.length} retaining path${named.length === 1 ? '' : 's'}`);
       display.done(`why: ${named.length} path(s)`);
       const bundle = tableBundle({

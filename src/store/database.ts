@@ -94,26 +94,46 @@ export class CaptureDatabase {
     return this.serial(() => readCaptures(this.connection, schema));
   }
 
-  /** Runs QUERY with TEMP tables made of LIVE first; keeps at most MAX rows. */
-  query(query: string, live: TableRows[], max: number): Promise<QueryResult> {
+  /**
+   * Runs QUERY; keeps at most MAX rows. A table it names that is not stored is asked of
+   * LIVE (the target's tables, made only when a query names them) and made a TEMP table for
+   * this query alone: the next one, at another stop, reads it again.
+   */
+  query(query: string, live: (table: string) => Promise<TableRows | undefined>, max: number): Promise<QueryResult> {
     return this.serial(async () => {
-      for (const t of live) {
-        await this.connection.run(`CREATE OR REPLACE TEMP TABLE "${t.spec.name}" (${t.spec.columns.map((c) => `"${c.name}" ${c.type}`).join(', ')})`);
-        await this.append(t.spec, t.rows, 'temp');
-      }
-      const result = await this.connection.stream(query);
-      const names = result.columnNames();
-      const types = result.columnTypes().map(String);
-      const rows: Record<string, unknown>[] = [];
-      let more = 0;
-      for await (const batch of result.yieldRowObjectJs()) {
-        for (const r of batch) {
-          if (rows.length < max) rows.push(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, plain(v)])));
-          else more++;
+      const made: string[] = [];
+      try {
+        for (;;) {
+          try {
+            return await this.read(query, max);
+          } catch (err) {
+            const absent = /Table with name (\w+) does not exist/i.exec(String((err as Error)?.message))?.[1]?.toLowerCase();
+            const t = absent && !made.includes(absent) ? await live(absent) : undefined;
+            if (!t) throw err;
+            await this.connection.run(`CREATE OR REPLACE TEMP TABLE "${t.spec.name}" (${t.spec.columns.map((c) => `"${c.name}" ${c.type}`).join(', ')})`);
+            made.push(t.spec.name);
+            await this.append(t.spec, t.rows, 'temp');
+          }
         }
+      } finally {
+        for (const name of made) await this.connection.run(`DROP TABLE IF EXISTS temp.main."${name}"`).catch(() => undefined);
       }
-      return { columns: names.map((name, i) => ({ name, type: types[i] })), rows, more };
     });
+  }
+
+  private async read(query: string, max: number): Promise<QueryResult> {
+    const result = await this.connection.stream(query);
+    const names = result.columnNames();
+    const types = result.columnTypes().map(String);
+    const rows: Record<string, unknown>[] = [];
+    let more = 0;
+    for await (const batch of result.yieldRowObjectJs()) {
+      for (const r of batch) {
+        if (rows.length < max) rows.push(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, plain(v)])));
+        else more++;
+      }
+    }
+    return { columns: names.map((name, i) => ({ name, type: types[i] })), rows, more };
   }
 
   /**
@@ -123,6 +143,7 @@ export class CaptureDatabase {
   saveTo(file: string): Promise<{ bytes: number }> {
     return this.serial(async () => {
       const partial = `${file}.partial-${process.pid}`;
+      removeAbandonedSaves(file);
       fs.rmSync(partial, { force: true });
       fs.rmSync(`${partial}.wal`, { force: true });
       try {
@@ -158,9 +179,12 @@ export class CaptureDatabase {
         throw new UserError('NotACapturesFile', `snapshots load: ${file} is not a delve-kernel captures file, or it is damaged (${firstLine(err)}); nothing was loaded`, 'load a file `snapshots save` wrote');
       }
       try {
-        await checkMeta(this.connection, 'loading', file);
-        const found = await readCaptures(this.connection, 'loading').catch((err) => {
-          throw new UserError('NotACapturesFile', `snapshots load: ${file} could not be read whole (${firstLine(err)}); nothing was loaded`, 'load a file `snapshots save` wrote');
+        const found = await (async () => {
+          await checkMeta(this.connection, 'loading', file);
+          return readCaptures(this.connection, 'loading');
+        })().catch((err) => {
+          if (err instanceof UserError) throw err;
+          throw new UserError('NotACapturesFile', `snapshots load: ${file} could not be read whole: it is cut short or damaged (${firstLine(err)}); nothing was loaded`, 'load a file `snapshots save` wrote');
         });
         for (const c of found.stacks) c.name = rename('stacks', c.name);
         for (const s of found.mem) s.name = rename('memwatch', s.name);
@@ -257,6 +281,25 @@ function plain(v: unknown): unknown {
   if (v instanceof Date) return v.toISOString();
   if (v !== null && typeof v === 'object') return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
   return v;
+}
+
+/** What saves of FILE killed partway left (their process is gone). */
+function removeAbandonedSaves(file: string): void {
+  const dir = path.dirname(file);
+  const prefix = `${path.basename(file)}.partial-`;
+  for (const name of fs.readdirSync(dir).filter((n) => n.startsWith(prefix))) {
+    const pid = Number(name.slice(prefix.length).replace(/\.wal$/, ''));
+    if (pid && pid !== process.pid && !alive(pid)) fs.rmSync(path.join(dir, name), { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function firstLine(err: unknown): string {

@@ -9,14 +9,9 @@ import { FRAME_COLUMNS, GOROUTINE_COLUMNS, frameRows, type SqlType, type TableRo
 
 const spec = (name: string, columns: [string, SqlType][]): TableSpec => ({ name, columns: columns.map(([n, type]) => ({ name: n, type })) });
 
-/** The tables a query may name, made when it does. */
+/** The target's tables a query may name, made when it does. */
 export const LIVE_TABLES = ['goroutines', 'frames', 'breakpoints', 'threads', 'memstats', 'regions', 'spans', 'waits', 'findings', 'memwatch_snapshots'] as const;
 export type LiveTable = (typeof LIVE_TABLES)[number];
-
-/** The live tables QUERY names (as a word, any case). */
-export function tablesNamed(query: string): LiveTable[] {
-  return LIVE_TABLES.filter((t) => new RegExp(`(^|[^A-Za-z0-9_."])${t}($|[^A-Za-z0-9_"])`, 'i').test(query) || query.includes(`"${t}"`));
-}
 
 export function goroutinesTable(rows: GoroutineRow[]): TableRows {
   return { spec: spec('goroutines', GOROUTINE_COLUMNS), rows: rows.map((r) => [r.id, r.status, r.waitReason, r.function, r.file, r.line, r.startFunction, r.goStatement, r.threadId]) };
