@@ -1,15 +1,11 @@
 #!/usr/bin/env bash
-# Runs notebooks/demo.ipynb against examples/orders with a real Jupyter (nbclient), then
-# prints what each cell showed. The executed notebook is left in build/demo.ipynb.
+# Runs notebooks/tour.ipynb against examples/orders with a real Jupyter (nbclient), then
+# prints what each cell showed. The executed notebook and its HTML rendering are left in
+# build/notebooks/tour.ipynb and build/notebooks/tour.html.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-prefix="$PWD/build/jupyter"
-node bin/delve-kernel.js install --prefix "$prefix" >/dev/null
-export JUPYTER_PATH="$prefix/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
-mkdir -p build
-/usr/bin/jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=120 \
-  --output-dir build --output demo.ipynb notebooks/demo.ipynb
-/usr/bin/python3 - build/demo.ipynb <<'PY'
+bash scripts/notebooks.sh tour
+/usr/bin/python3 - build/notebooks/tour.ipynb <<'PY'
 import json, sys
 nb = json.load(open(sys.argv[1]))
 for cell in nb["cells"]:
@@ -29,6 +25,6 @@ for cell in nb["cells"]:
         print("\n".join(lines[:25]) + ("\n…" if len(lines) > 25 else ""))
     print()
 PY
-echo "demo: executed notebook written to build/demo.ipynb"
+echo "demo: executed notebook written to build/notebooks/tour.ipynb, its HTML to build/notebooks/tour.html"
 echo "demo: the kernel \"Go (Delve)\" is installed for your Jupyter (delve-kernel install --user);"
-echo "      open the notebook with: jupyter notebook notebooks/demo.ipynb   (or: node bin/delve-kernel.js console)"
+echo "      open the notebook with: jupyter notebook notebooks/tour.ipynb   (or: node bin/delve-kernel.js console)"

@@ -77,6 +77,21 @@ function parsePid(word: string | undefined, cmd: string, line: string): number {
   return Number(word);
 }
 
+/** A process id, or the one running program of that name (its executable's file name), as pgrep finds it. */
+function pidOrProgram(word: string | undefined, line: string): number {
+  if (!word || /^\d+$/.test(word)) return parsePid(word, 'attach', line);
+  const matches = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid).filter((d) => {
+    try {
+      return path.basename(fs.readlinkSync(`/proc/${d}/exe`)) === word && !/^[^)]*\) [ZX]/.test(fs.readFileSync(`/proc/${d}/stat`, 'utf8').replace(/^\d+ \(/, ''));
+    } catch {
+      return false; // gone, or not ours to read
+    }
+  }).map(Number);
+  if (matches.length === 1) return matches[0];
+  if (matches.length === 0) throw new UserError('UsageError', `attach: no running program named \`${word}\``, 'start it first, or give its process id (`attach PID`)');
+  throw new UserError('UsageError', `attach: ${matches.length} running programs are named \`${word}\` (processes ${matches.sort((a, b) => a - b).join(', ')})`, 'say which: `attach PID`');
+}
+
 export const sessionCommands: Command[] = [
   {
     name: 'debug', aliases: [], group: 'session', completes: 'files',
@@ -108,13 +123,13 @@ export const sessionCommands: Command[] = [
   },
   {
     name: 'attach', aliases: [], group: 'session', completes: 'nothing',
-    usage: 'attach [--any-delve] PID',
+    usage: 'attach [--any-delve] PID|PROGRAM',
     flags: [ANY_DELVE_FLAG],
     summary: 'Attach to a running process (stops it until `continue`).',
-    details: ANY_DELVE_HELP.trim(),
+    details: 'PROGRAM: the one running process whose executable has that file name (`attach myservice`).' + ANY_DELVE_HELP,
     async run(cx) {
       const [words, anyDelve] = sessionWords(splitWords(cx.args));
-      return startSession(cx, { kind: 'attach', pid: parsePid(words[0], 'attach', this.usage) }, anyDelve);
+      return startSession(cx, { kind: 'attach', pid: pidOrProgram(words[0], this.usage) }, anyDelve);
     },
   },
   {

@@ -104,8 +104,9 @@ export class StackScanner {
       }
       for (const [from, to] of shape.objects) objects.push({ frame: i, from: sp + from, to: sp + to });
       if (shape.deferBits !== undefined && shape.deferSlots !== undefined) {
-        const bitsWord = word(sp + shape.deferBits);
-        const bits = bitsWord === undefined ? 0 : bitsWord % 256;
+        // One byte, read as a byte: the word it starts may exceed 2^53, where a number drops low bits.
+        const at = sp + shape.deferBits - stack.start;
+        const bits = at >= 0 && at < stack.bytes.length ? stack.bytes[at] : 0;
         for (let b = 0; b < 8; b++) {
           if (!(bits & (1 << b))) continue;
           const closure = word(sp + shape.deferSlots + 8 * b);

@@ -246,7 +246,7 @@ function edgeSentence(e: GraphEdge, name: (id: string) => string): string {
     case 'waits': return `${name(e.from)} waits on ${e.to} (${e.evidence})`;
     case 'case': return `${e.from} has a case on ${e.to}`;
     case 'wakes': return `${e.from} can be woken by ${name(e.to)}: ${e.evidence}`;
-    case 'holds': return `${e.from} is likely held by ${name(e.to)}: ${e.evidence}`;
+    case 'holds': return `${e.from} is ${e.confidence === 'certain' ? 'held' : 'likely held'} by ${name(e.to)}: ${e.evidence}`;
   }
 }
 
