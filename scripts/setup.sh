@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what delve-kernel needs when it is missing: Delve 1.27.1 (go install, into the
 # project's cache), the Jupyter pieces, gdb, gcc, npm packages. With --tests also the Go
-# releases of the test matrix (scripts/go-releases) and Debian's Go 1.19 and Delve 1.20.2
-# (the old pair one test connects to). Safe to run again: each step checks first, and
-# everything downloaded is cached, so a second run downloads nothing.
+# releases of the test matrix (scripts/go-releases), Debian's Go 1.19 and Delve 1.20.2
+# (the old pair one test connects to), and Debian's chromium and jupyter-notebook (the
+# browser tests). Safe to run again: each step checks first, and everything downloaded is
+# cached, so a second run downloads nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tests=0
@@ -32,13 +33,17 @@ if [ $tests = 1 ]; then
   [ -x /usr/bin/dlv ] || need_apt+=(delve)
   [ -x /usr/bin/jupyter-console ] || need_apt+=(jupyter-console)
   /usr/bin/python3 -c 'import pexpect' 2>/dev/null || need_apt+=(python3-pexpect)
+  # The browser tests (test/browser.test.ts): Debian's Chromium, driven by playwright-core
+  # (never a browser download), and the classic Notebook 6.
+  [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+  { [ -x /usr/bin/jupyter-notebook ] && /usr/bin/python3 -c 'import notebook, sys; sys.exit(not notebook.__version__.startswith("6."))' 2>/dev/null; } || need_apt+=(jupyter-notebook)
 fi
 
 # Root installs directly; anyone else through sudo.
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 if [ ${#need_apt[@]} -gt 0 ]; then
   # Said before it happens: this changes the system (Debian packages, from its own apt sources).
-  echo "setup: installing Debian packages with apt-get (the kernel needs gdb for gcore, gcc for memwatch's helper, Jupyter to run in; the tests also use Debian's old Go and Delve, ipykernel and jupyter-console): ${need_apt[*]}"
+  echo "setup: installing Debian packages with apt-get (the kernel needs gdb for gcore, gcc for memwatch's helper, Jupyter to run in; the tests also use Debian's old Go and Delve, ipykernel, jupyter-console, and Chromium and the classic Notebook for the browser tests): ${need_apt[*]}"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi

@@ -56,6 +56,8 @@ export class DelveInterpreter implements Interpreter {
     const cell = parsed.kind === 'sql' ? { kind: 'commands' as const, commands: [{ word: 'sql', args: parsed.query, line: 1, text: '%%sql' }] } : parsed;
     await this.restored;
     const abort = new AbortController();
+    const shown = noMath(ctx);
+    ctx = shown;
     this.running = { ctx, abort };
     let current: CommandLine | undefined;
     try {
@@ -65,7 +67,7 @@ export class DelveInterpreter implements Interpreter {
         current = line;
         if (last) ctx.display(last);
         last = await this.untilInterrupted(this.runLine(line.word, line.args, ctx, abort.signal), abort.signal);
-        if (i === cell.commands.length - 1 && last) return { status: 'ok', result: { data: last } };
+        if (i === cell.commands.length - 1 && last) return { status: 'ok', result: { data: withoutMath(last) } };
       }
       return { status: 'ok' };
     } catch (err) {
@@ -148,6 +150,23 @@ export class DelveInterpreter implements Interpreter {
     await this.state.end();
     await this.state.closeDatabase();
   }
+}
+
+/**
+ * HTML outputs are marked for MathJax to leave alone: notebooks typeset `$…$` in every HTML
+ * output, and Go paths (`$GOROOT/src/…`) come in pairs.
+ */
+function withoutMath(bundle: MimeBundle): MimeBundle {
+  const html = bundle['text/html'];
+  return typeof html === 'string' ? { ...bundle, 'text/html': `<div class="tex2jax_ignore mathjax_ignore">${html}</div>` } : bundle;
+}
+
+function noMath(ctx: ExecuteContext): ExecuteContext {
+  return {
+    stream: (name, text) => ctx.stream(name, text),
+    display: (data, metadata, displayId) => ctx.display(withoutMath(data), metadata, displayId),
+    updateDisplay: (displayId, data, metadata) => ctx.updateDisplay(displayId, withoutMath(data), metadata),
+  };
 }
 
 function errorOutcome(err: unknown, line?: CommandLine): ExecuteOutcome {

@@ -179,6 +179,10 @@ export async function askDelve<T>(what: string, call: () => Promise<T>): Promise
       if (/has exited with status/.test(err.message)) {
         throw new UserError('TargetExited', `${what}: ${err.message}`, 'type `restart` to run it again, or start another session');
       }
+      if (/next while nexting/.test(err.message)) {
+        throw new UserError('DelveError', `${what}: ${err.message}: another goroutine stopped at a breakpoint while the last step was still going`,
+          '`continue` finishes that step (it stops where the step ends); a breakpoint with a condition (`break LOC if worker == 1`) keeps other goroutines from stopping');
+      }
       throw new UserError('DelveError', `${what}: ${err.message}`);
     }
     if (err instanceof RpcTimeoutError) {

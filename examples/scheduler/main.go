@@ -3,7 +3,7 @@
 // lesson(n) that the notebook breaks on (break main.lesson, then continue):
 //
 //	lesson 1: goroutines parked in each way (channel receive, channel send, select,
-//	          mutex, sleep), a goroutine 10 calls deep, and two busy ones that only
+//	          mutex, sleep), a goroutine 20 calls deep, and two busy ones that only
 //	          want the CPU
 //	lesson 2: main has sent the receiver its value and stopped the busy ones: they are gone
 //	lesson 3: the deep goroutine has gone 3000 calls further: its stack was copied to a bigger one
@@ -62,7 +62,7 @@ func spinner(started *sync.WaitGroup) {
 	started.Done()
 	n := 0
 	for !stop.Load() {
-		n++
+		n++ // busy work
 	}
 }
 
@@ -139,7 +139,7 @@ func main() {
 	go chooser()
 	go locker()
 	go sleeper()
-	go dig(10)
+	go dig(20) // 20 unoptimized calls: more than a new goroutine's 2 KiB stack holds
 	settle(7)
 	var started sync.WaitGroup
 	started.Add(2)
@@ -156,7 +156,7 @@ func main() {
 	fmt.Println("lesson 2: the receiver woken")
 	lesson(2)
 
-	// Lesson 3: the digger goes 3000 calls deeper; its 2 KiB stack is too small for that.
+	// Lesson 3: the digger goes 3000 calls deeper: far more than its stack holds.
 	deeper <- 3000
 	settle(6)
 	fmt.Println("lesson 3: a deep stack")

@@ -1,30 +1,33 @@
-// The notebooks executed headless: scripts/notebooks.sh runs each notebooks/NAME.ipynb with
-// nbclient and writes build/notebooks/NAME.ipynb and NAME.html. Run once per test process.
-// (A minimal version, written for test/browser.test.ts before the notebooks' own helper.)
+// The notebooks executed once per test run (scripts/notebooks.sh: nbclient through
+// nbconvert, against the examples), for the tests that read them and the browser tests
+// that render them.
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from './go';
 
+export const NOTEBOOKS = ['tour', 'incident-writeup', 'teaching-scheduler'];
+
 export interface ExecutedNotebook {
   name: string;
+  /** build/notebooks/NAME.ipynb: the notebook with its outputs. */
   ipynb: string;
+  /** build/notebooks/NAME.html: nbconvert's rendering of it. */
   html: string;
+  /** What scripts/notebooks.sh printed (nbconvert's errors among it). */
+  log: string;
 }
 
 let executed: Promise<ExecutedNotebook[]> | undefined;
 
-/** Every notebooks/NAME.ipynb, executed by scripts/notebooks.sh (once per process). */
-export function executedNotebooks(): Promise<{ name: string; ipynb: string; html: string }[]> {
+/** Executes every notebook (once per process); rejects with nbconvert's output if one fails. */
+export function executedNotebooks(): Promise<ExecutedNotebook[]> {
   executed ??= new Promise((resolve, reject) => {
-    const names = fs.readdirSync(path.join(repoRoot, 'notebooks')).filter((f) => f.endsWith('.ipynb')).map((f) => f.slice(0, -'.ipynb'.length)).sort();
-    execFile('bash', ['scripts/notebooks.sh', ...names], { cwd: repoRoot, maxBuffer: 64 << 20, timeout: 600_000 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`scripts/notebooks.sh failed: ${err.message}\n${stdout}\n${stderr}`));
-      const out = path.join(repoRoot, 'build/notebooks');
-      const notebooks = names.map((name) => ({ name, ipynb: path.join(out, `${name}.ipynb`), html: path.join(out, `${name}.html`) }));
-      const missing = notebooks.flatMap((nb) => [nb.ipynb, nb.html]).filter((f) => !fs.existsSync(f));
-      if (missing.length) return reject(new Error(`scripts/notebooks.sh wrote no ${missing.join(', ')}\n${stdout}\n${stderr}`));
-      resolve(notebooks);
+    execFile('bash', [path.join(repoRoot, 'scripts/notebooks.sh'), ...NOTEBOOKS], { cwd: repoRoot, maxBuffer: 64 << 20, timeout: 900_000 }, (err, stdout, stderr) => {
+      const log = `${stdout}${stderr}`;
+      if (err) return reject(new Error(`scripts/notebooks.sh failed (${err.message.split('\n')[0]}):\n${log.slice(-4000)}`));
+      const dir = path.join(repoRoot, 'build', 'notebooks');
+      resolve(NOTEBOOKS.map((name) => ({ name, ipynb: path.join(dir, `${name}.ipynb`), html: path.join(dir, `${name}.html`), log })).filter((n) => fs.existsSync(n.ipynb)));
     });
   });
   return executed;

@@ -102,7 +102,7 @@ export function foldFindings(graph: WaitGraph, findings: Findings, examples = FO
     }), (f) => {
       f.count++;
       f.goroutines.push(l.goroutine);
-      f.objects.push(l.object);
+      if (!f.objects.includes(l.object)) f.objects.push(l.object); // goroutines leaked on one channel: it is one object
       f.indices.push(i);
     });
   });
