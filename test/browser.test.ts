@@ -3,10 +3,8 @@
 // and inside the page; the Vega-Lite specs rendered live by a local vega-embed, with no
 // network; and the classic Notebook (Debian's jupyter-notebook 6.4) running the tour with
 // Run All, then a long `continue` stopped by the toolbar's interrupt button.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,8 +13,9 @@ import * as assert from 'uvu/assert';
 import type { Page } from 'playwright-core';
 import { browser, closeBrowser, commandLine, descendants, screenshot, SCREENSHOTS, watch } from './helpers/browser';
 import { processesMatching, repoRoot } from './helpers/go';
-import { cleanUp, installPrefix, JUPYTER, killGroup, type Prefix } from './helpers/jupyter-world';
+import { cleanUp, installPrefix, startWebServer, stopWebServer, type WebServer } from './helpers/jupyter-world';
 import { executedNotebooks } from './helpers/notebooks';
+import { freePorts } from './helpers/jupyter-client';
 
 /** The notebook the classic Notebook runs (notebooks/NAME). */
 const CLASSIC_NOTEBOOK = 'tour.ipynb';
@@ -345,63 +344,6 @@ test('Vega-Lite: every plot spec of the notebooks renders live with the local ve
 
 // ---- the classic Notebook ----
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-interface NotebookServer {
-  proc: ChildProcess;
-  exited: Promise<void>;
-  log: () => string;
-}
-
-async function startNotebookServer(prefix: Prefix, root: string, port: number, token: string): Promise<NotebookServer> {
-  const proc = spawn(
-    JUPYTER,
-    ['notebook', '--no-browser', '--allow-root', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0', `--NotebookApp.token=${token}`, `--notebook-dir=${root}`],
-    { env: prefix.env, cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let log = '';
-  proc.stdout!.setEncoding('utf8').on('data', (t: string) => (log += t));
-  proc.stderr!.setEncoding('utf8').on('data', (t: string) => (log += t));
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const server = { proc, exited, log: () => log };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`jupyter notebook exited:\n${log}`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/api`, { headers: { Authorization: `token ${token}` } });
-      if (res.ok && /"version"/.test(await res.text())) return server;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) {
-      await stopNotebookServer(server);
-      throw new Error(`jupyter notebook did not answer /api within 30 s:\n${log}`);
-    }
-    await sleep(200);
-  }
-}
-
-/** SIGTERM to the server's group (it shuts its kernels down), SIGKILL if it lingers. */
-async function stopNotebookServer(server: NotebookServer): Promise<void> {
-  if (server.proc.exitCode !== null || server.proc.signalCode !== null) return;
-  killGroup(server.proc, 'SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  const stopped = await Promise.race([server.exited.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 15_000)))]);
-  clearTimeout(timer);
-  if (!stopped) {
-    killGroup(server.proc, 'SIGKILL');
-    await server.exited;
-  }
-}
 
 /** The classic Notebook's view of cell I (0-based among all cells): prompt, the text of all its outputs (each its own .output_area in .output), errors, tables. */
 function cellView(page: Page, i: number) {
@@ -441,14 +383,14 @@ test('classic Notebook 6.4: Run All of the tour, then the interrupt button stops
   fs.mkdirSync(root);
   fs.cpSync(path.join(repoRoot, 'notebooks'), path.join(root, 'notebooks'), { recursive: true });
   fs.symlinkSync(path.join(repoRoot, 'examples'), path.join(root, 'examples'));
-  let server: NotebookServer | undefined;
+  let server: WebServer | undefined;
   let page: Page | undefined;
   const started = new Map<number, string>(); // the kernel and what it started: pid → command line
   let left: string[] = [];
   try {
-    const port = await freePort();
+    const port = (await freePorts(1))[0];
     const token = randomBytes(16).toString('hex');
-    server = await startNotebookServer(prefix, root, port, token);
+    server = await startWebServer('notebook', prefix, root, port, token);
     page = await (await browser()).newPage({ viewport: VIEWPORT });
     const origin = `http://127.0.0.1:${port}/`;
     const w = await watch(page, (u) => u.startsWith(origin));
@@ -587,7 +529,7 @@ test('classic Notebook 6.4: Run All of the tour, then the interrupt button stops
     throw err;
   } finally {
     await page?.close();
-    if (server) await stopNotebookServer(server);
+    if (server) await stopWebServer(server);
     left = await cleanUp(prefix, []);
     // What the kernel started (dlv, the program) ends with it.
     for (let deadline = Date.now() + 3000; Date.now() < deadline && [...started].some(([pid, cmd]) => commandLine(pid) === cmd); ) await sleep(100);

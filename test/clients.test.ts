@@ -2,16 +2,15 @@
 // jupyter_client (Python), nbclient (nbconvert --execute), and @jupyterlab/services against
 // a real `jupyter server`. Each test installs the kernelspec into a fresh prefix, points
 // JUPYTER_PATH at it, and checks at the end that no kernel, dlv or target process is left.
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { KernelManager, ServerConnection, type Kernel, type KernelMessage } from '@jupyterlab/services';
 import { buildExample, processesMatching, repoRoot } from './helpers/go';
-import { cleanUp, explain, installPrefix, JUPYTER, killGroup, PYTHON, run, type Prefix } from './helpers/jupyter-world';
+import { freePorts } from './helpers/jupyter-client';
+import { cleanUp, explain, installPrefix, JUPYTER, PYTHON, run, startWebServer, stopWebServer, type WebServer } from './helpers/jupyter-world';
 
 const binary = buildExample('orders');
 const GOROUTINE_FIELDS = ['id', 'status', 'waitReason', 'function', 'file', 'line', 'startFunction', 'goStatement', 'threadId'];
@@ -30,16 +29,6 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 
 // ---- jupyter_client ----
@@ -144,53 +133,6 @@ test('nbclient: nbconvert --execute runs a notebook of Delve cells', async () =>
 
 // ---- @jupyterlab/services against jupyter server ----
 
-interface Server {
-  proc: ChildProcess;
-  exited: Promise<void>;
-  log: () => string;
-}
-
-async function startJupyterServer(prefix: Prefix, port: number, token: string): Promise<Server> {
-  const root = path.join(prefix.dir, 'root');
-  fs.mkdirSync(root);
-  const proc = spawn(
-    JUPYTER,
-    ['server', '--no-browser', '--allow-root', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0', `--ServerApp.token=${token}`, `--ServerApp.root_dir=${root}`],
-    { env: prefix.env, cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let log = '';
-  proc.stdout!.setEncoding('utf8').on('data', (t: string) => (log += t));
-  proc.stderr!.setEncoding('utf8').on('data', (t: string) => (log += t));
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const server = { proc, exited, log: () => log };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`jupyter server exited:\n${log}`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/api`, { headers: { Authorization: `token ${token}` } });
-      if (res.ok && /"version"/.test(await res.text())) return server;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) {
-      await stopJupyterServer(server);
-      throw new Error(`jupyter server did not answer /api within 30 s:\n${log}`);
-    }
-    await sleep(200);
-  }
-}
-
-/** SIGTERM to the server's group (it shuts its kernels down), SIGKILL if it lingers. */
-async function stopJupyterServer(server: Server): Promise<void> {
-  if (server.proc.exitCode !== null || server.proc.signalCode !== null) return;
-  killGroup(server.proc, 'SIGTERM');
-  const stopped = await within(server.exited.then(() => true), 15_000);
-  if (!stopped) {
-    killGroup(server.proc, 'SIGKILL');
-    await server.exited;
-  }
-}
-
 interface Executed {
   reply: KernelMessage.IExecuteReplyMsg;
   iopub: KernelMessage.IIOPubMessage[];
@@ -213,12 +155,14 @@ function resultData(ex: Executed): any {
 test('@jupyterlab/services: KernelManager on jupyter server, execute, interrupt, shutdown', async () => {
   const prefix = installPrefix('clients');
   let left: string[] = [];
-  let server: Server | undefined;
+  let server: WebServer | undefined;
   let manager: KernelManager | undefined;
   try {
-    const port = await freePort();
+    const port = (await freePorts(1))[0];
     const token = randomBytes(16).toString('hex');
-    server = await startJupyterServer(prefix, port, token);
+    const root = path.join(prefix.dir, 'root');
+    fs.mkdirSync(root);
+    server = await startWebServer('server', prefix, root, port, token);
     const serverSettings = ServerConnection.makeSettings({
       baseUrl: `http://127.0.0.1:${port}/`,
       wsUrl: `ws://127.0.0.1:${port}/`,
@@ -281,7 +225,7 @@ test('@jupyterlab/services: KernelManager on jupyter server, execute, interrupt,
       await (manager as unknown as { _pollModels?: { stop(): Promise<void> } })._pollModels?.stop();
       manager.dispose();
     }
-    if (server) await stopJupyterServer(server);
+    if (server) await stopWebServer(server);
     left = await cleanUp(prefix, [binary]);
   }
   assert.equal(left, []);

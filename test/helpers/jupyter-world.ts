@@ -108,3 +108,53 @@ export function killGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
     /* already gone */
   }
 }
+
+/** A Jupyter web server (`jupyter server` or the classic `jupyter notebook`) this test started. */
+export interface WebServer {
+  proc: ChildProcess;
+  exited: Promise<void>;
+  log: () => string;
+}
+
+/**
+ * Starts `jupyter APP` (server or notebook) on 127.0.0.1:PORT with TOKEN, serving ROOT, in
+ * PREFIX's environment; resolves once /api answers (30 s at most).
+ */
+export async function startWebServer(app: 'server' | 'notebook', prefix: Prefix, root: string, port: number, token: string): Promise<WebServer> {
+  const config = app === 'server' ? [`--ServerApp.token=${token}`, `--ServerApp.root_dir=${root}`] : [`--NotebookApp.token=${token}`, `--notebook-dir=${root}`];
+  const proc = spawn(JUPYTER, [app, '--no-browser', '--allow-root', '--ip=127.0.0.1', `--port=${port}`, '--port-retries=0', ...config],
+    { env: prefix.env, cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  proc.stdout!.setEncoding('utf8').on('data', (t: string) => (log += t));
+  proc.stderr!.setEncoding('utf8').on('data', (t: string) => (log += t));
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const server = { proc, exited, log: () => log };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`jupyter ${app} exited:\n${log}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/api`, { headers: { Authorization: `token ${token}` } });
+      if (res.ok && /"version"/.test(await res.text())) return server;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      await stopWebServer(server);
+      throw new Error(`jupyter ${app} did not answer /api within 30 s:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** SIGTERM to the server's group (it shuts its kernels down), SIGKILL if it lingers 15 s. */
+export async function stopWebServer(server: WebServer): Promise<void> {
+  if (server.proc.exitCode !== null || server.proc.signalCode !== null) return;
+  killGroup(server.proc, 'SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const stopped = await Promise.race([server.exited.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 15_000)))]);
+  clearTimeout(timer);
+  if (!stopped) {
+    killGroup(server.proc, 'SIGKILL');
+    await server.exited;
+  }
+}
