@@ -15,6 +15,7 @@ import { DelveInterpreter } from '../src/interpreter';
 import type { MimeBundle } from '../kernel/interpreter';
 import { buildExample, childrenMatching, repoRoot, toolchains } from './helpers/go';
 import { fails, ok, rowsOf } from './helpers/cells';
+import { RecordingContext } from './helpers/recording-context';
 import { JupyterClientKernel, jsonOf } from './helpers/jupyter-driver';
 
 const all = toolchains();
@@ -93,6 +94,22 @@ for (const tc of all) {
       assert.match(none.traceback.join('\n'), /capture_goroutines/); // says which tables there are
       // The kernel and the target are as they were.
       assert.ok(rowsOf(await ok(it, 'goroutines')).length > 0);
+    } finally {
+      await it.shutdown(false);
+    }
+  });
+
+  test('the interrupt button stops a long query at once; the next query answers', async () => {
+    const it = new DelveInterpreter({ stream() {} }, stackdiffDir);
+    try {
+      const started = Date.now();
+      const pending = it.execute('sql SELECT count(*) FROM range(100000000000) a, range(10) b', new RecordingContext());
+      setTimeout(() => it.interrupt(), 500);
+      const outcome = await pending;
+      assert.is(outcome.status, 'error');
+      assert.is(outcome.status === 'error' && outcome.ename, 'Interrupted');
+      assert.ok(Date.now() - started < 2_500, `ended ${Date.now() - started} ms after it began (interrupted at 500 ms)`);
+      assert.equal(sqlRows(await ok(it, 'sql SELECT 42 AS answer')), [{ answer: 42 }]);
     } finally {
       await it.shutdown(false);
     }

@@ -74,7 +74,10 @@ async function runSql(cx: CommandContext, query: string): Promise<MimeBundle> {
   const db = await cx.state.db();
   const live = liveTables(cx);
   const started = Date.now();
-  const result = await db.query(query, live.table, MAX_ROWS).catch((err) => { throw sqlError(query, err); }).finally(live.done);
+  const result = await db.query(query, live.table, MAX_ROWS, cx.signal).catch((err) => {
+    if (cx.signal.aborted) throw new UserError('Interrupted', 'sql: the query was interrupted', 'the kernel, the target and the captures are as they were');
+    throw sqlError(query, err);
+  }).finally(live.done);
   const ms = Date.now() - started;
   const shown = result.rows.length + result.more;
   const title = `${shown.toLocaleString('en-US')} row${shown === 1 ? '' : 's'} in ${ms} ms${result.more ? ` (the first ${MAX_ROWS.toLocaleString('en-US')} shown: aggregate, or add LIMIT)` : ''}`;

@@ -99,9 +99,12 @@ export class CaptureDatabase {
    * LIVE (the target's tables, made only when a query names them) and made a TEMP table for
    * this query alone: the next one, at another stop, reads it again.
    */
-  query(query: string, live: (table: string) => Promise<TableRows | undefined>, max: number): Promise<QueryResult> {
+  query(query: string, live: (table: string) => Promise<TableRows | undefined>, max: number, signal?: AbortSignal): Promise<QueryResult> {
     return this.serial(async () => {
       const made: string[] = [];
+      // The interrupt button stops the query where it is (DuckDB checks between vectors).
+      const stop = () => this.connection.interrupt();
+      signal?.addEventListener('abort', stop, { once: true });
       try {
         for (;;) {
           try {
@@ -116,6 +119,7 @@ export class CaptureDatabase {
           }
         }
       } finally {
+        signal?.removeEventListener('abort', stop);
         for (const name of made) await this.connection.run(`DROP TABLE IF EXISTS temp.main."${name}"`).catch(() => undefined);
       }
     });
