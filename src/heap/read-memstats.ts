@@ -111,7 +111,8 @@ export async function readMemStats(memory: MemoryReader, l: RuntimeLayout): Prom
     figures,
     approximate: {
       nextGC: 'the GOGC goal (gcController.gcPercentHeapGoal, at least the sweep-distance trigger); ReadMemStats also applies the memory limit (GOMEMLIMIT) and its headroom',
-      lastGC: 'nanoseconds since 1970 exceed 2^53, so as a JSON number it is exact only to about 256 ns',
+      // Before any GC there is no time to be inexact about.
+      ...(figures.lastGC > 0 ? { lastGC: 'nanoseconds since 1970 exceed 2^53, so as a JSON number it is exact only to about 256 ns' } : {}),
       ...(caches.length === 0 ? { heapAlloc: 'no per-P caches were readable, so allocations still in them are not counted' } : {}),
     },
   };

@@ -55,6 +55,9 @@ function ms(ns: number): string {
   return `${Math.abs(v) < 1 ? String(Number(v.toFixed(3))) : rounded(v)} ms`;
 }
 
+/** The GOGC goal of a collector switched off: ^uint64(0), which a JS number holds as 2^64. */
+const GC_OFF = 2 ** 63;
+
 /** How a runtime.MemStats figure reads: bytes in units, durations in ms, the time of the last GC, a fraction in %, counts as they are. */
 export function memstatText(name: string, value: number | null | undefined, signed = false): string {
   if (value === null || value === undefined) return 'n/a';
@@ -62,6 +65,7 @@ export function memstatText(name: string, value: number | null | undefined, sign
   switch (name) {
     case 'pauseTotalNs': return sign + ms(value);
     case 'lastGC': return signed ? sign + ms(value) : value === 0 ? 'never' : new Date(value / 1e6).toISOString();
+    case 'nextGC': return !signed && value >= GC_OFF ? 'GOGC=off (only GOMEMLIMIT starts a GC)' : signed ? signedBytes(value) : formatBytes(value);
     case 'gcCPUFraction': return `${sign}${rounded(value * 100)}%`;
     default: return COUNT_FIGURES.has(name) ? sign + String(value) : signed ? signedBytes(value) : formatBytes(value);
   }
