@@ -56,8 +56,7 @@ export class DelveInterpreter implements Interpreter {
     const cell = parsed.kind === 'sql' ? { kind: 'commands' as const, commands: [{ word: 'sql', args: parsed.query, line: 1, text: '%%sql' }] } : parsed;
     await this.restored;
     const abort = new AbortController();
-    const shown = noMath(ctx);
-    ctx = shown;
+    ctx = noMath(ctx);
     this.running = { ctx, abort };
     let current: CommandLine | undefined;
     try {

@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 import { browser, closeBrowser, commandLine, descendants, screenshot, SCREENSHOTS, watch } from './helpers/browser';
 import { processesMatching, repoRoot } from './helpers/go';
 import { cleanUp, installPrefix, startWebServer, stopWebServer, type WebServer } from './helpers/jupyter-world';
-import { executedNotebooks } from './helpers/notebooks';
+import { executedNotebooks, joined, readNotebook, type CodeCell } from './helpers/notebooks';
 import { freePorts } from './helpers/jupyter-client';
 
 /** The notebook the classic Notebook runs (notebooks/NAME). */
@@ -27,22 +27,6 @@ test.after(() => closeBrowser());
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-const text = (v: string | string[] | undefined): string => (Array.isArray(v) ? v.join('') : (v ?? ''));
-
-interface NotebookOutput {
-  output_type: string;
-  data?: Record<string, any>;
-}
-interface CodeCell {
-  source: string;
-  outputs: NotebookOutput[];
-}
-
-function codeCells(ipynb: string): CodeCell[] {
-  const nb = JSON.parse(fs.readFileSync(ipynb, 'utf8'));
-  return nb.cells.filter((c: any) => c.cell_type === 'code').map((c: any) => ({ source: text(c.source), outputs: c.outputs ?? [] }));
 }
 
 /** What one output of the executed notebook must show in its HTML. */
@@ -65,8 +49,8 @@ function wants(cells: CodeCell[]): Want[] {
       const d = o.data ?? {};
       const w: Want = { cell: ci, output: oi, source: cell.source };
       if (d[DATARESOURCE]) w.rows = d[DATARESOURCE].data.length;
-      if (d['text/vnd.graphviz'] && d['image/svg+xml']) w.graph = text(d['image/svg+xml']);
-      if (d[VEGALITE] && d['image/svg+xml']) w.plot = text(d['image/svg+xml']);
+      if (d['text/vnd.graphviz'] && d['image/svg+xml']) w.graph = joined(d['image/svg+xml']);
+      if (d[VEGALITE] && d['image/svg+xml']) w.plot = joined(d['image/svg+xml']);
       if (w.rows !== undefined || w.graph || w.plot) out.push(w);
     }),
   );
@@ -173,7 +157,7 @@ test('executed notebooks: their HTML shows every table, graph and plot, inside a
   const scrolled: string[] = [];
   const b = await browser();
   for (const nb of notebooks) {
-    const cells = codeCells(nb.ipynb);
+    const cells = readNotebook(nb.ipynb).cells;
     const want = wants(cells);
     const page = await b.newPage({ viewport: VIEWPORT });
     try {
@@ -266,9 +250,9 @@ test('Vega-Lite: every plot spec of the notebooks renders live with the local ve
   const notebooks = await executedNotebooks();
   const specs: { where: string; spec: object; svg: string }[] = [];
   for (const nb of notebooks) {
-    codeCells(nb.ipynb).forEach((cell, ci) => {
+    readNotebook(nb.ipynb).cells.forEach((cell, ci) => {
       for (const o of cell.outputs) {
-        if (o.data?.[VEGALITE]) specs.push({ where: `${nb.name}, cell ${ci + 1} (${JSON.stringify(cell.source.slice(0, 40))})`, spec: o.data[VEGALITE], svg: text(o.data['image/svg+xml']) });
+        if (o.data?.[VEGALITE]) specs.push({ where: `${nb.name}, cell ${ci + 1} (${JSON.stringify(cell.source.slice(0, 40))})`, spec: o.data[VEGALITE], svg: joined(o.data['image/svg+xml']) });
       }
     });
   }

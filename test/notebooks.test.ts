@@ -6,33 +6,27 @@
 import * as fs from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { executedNotebooks, NOTEBOOKS } from './helpers/notebooks';
-
-interface Output { output_type: string; data?: Record<string, unknown>; ename?: string; evalue?: string; text?: string | string[] }
-interface Cell { cell_type: string; source: string | string[]; outputs?: Output[] }
-
-const read = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as { metadata: { kernelspec: { name: string } }; cells: Cell[] };
-const src = (c: Cell) => (Array.isArray(c.source) ? c.source.join('') : c.source);
+import { executedNotebooks, readNotebook, NOTEBOOKS, type CodeCell } from './helpers/notebooks';
 
 test('every notebook runs top to bottom with no error, each code cell showing something', async () => {
   const done = await executedNotebooks();
   assert.equal(done.map((n) => n.name), NOTEBOOKS);
   for (const n of done) {
-    const nb = read(n.ipynb);
-    assert.is(nb.metadata.kernelspec.name, 'delve', n.name);
-    const code = nb.cells.filter((c) => c.cell_type === 'code');
+    const nb = readNotebook(n.ipynb);
+    assert.is(nb.kernel, 'delve', n.name);
+    const code = nb.cells;
     assert.ok(code.length >= 8, `${n.name}: ${code.length} code cells`);
     for (const c of code) {
-      const errors = (c.outputs ?? []).filter((o) => o.output_type === 'error');
-      assert.equal(errors.map((e) => `${e.ename}: ${e.evalue}`), [], `${n.name}: \`${src(c)}\``);
-      assert.ok((c.outputs ?? []).length > 0, `${n.name}: \`${src(c)}\` shows nothing`);
+      const errors = c.outputs.filter((o) => o.output_type === 'error');
+      assert.equal(errors.map((e) => `${e.ename}: ${e.evalue}`), [], `${n.name}: \`${c.source}\``);
+      assert.ok(c.outputs.length > 0, `${n.name}: \`${c.source}\` shows nothing`);
     }
     assert.ok(fs.statSync(n.html).size > 10_000, `${n.name}: an HTML rendering`);
   }
 });
 
 test('together they show tables, Vega-Lite plots with their SVG, and Graphviz graphs', async () => {
-  const outputs = (await executedNotebooks()).flatMap((n) => read(n.ipynb).cells.flatMap((c) => c.outputs ?? []).map((o) => ({ notebook: n.name, data: o.data ?? {} })));
+  const outputs = (await executedNotebooks()).flatMap((n) => readNotebook(n.ipynb).cells.flatMap((c) => c.outputs).map((o) => ({ notebook: n.name, data: o.data ?? {} })));
   const having = (...types: string[]) => outputs.filter((o) => types.every((t) => t in o.data));
   const tables = having('application/vnd.dataresource+json');
   assert.ok(tables.length >= 20, `${tables.length} tables`);
@@ -48,9 +42,9 @@ test('together they show tables, Vega-Lite plots with their SVG, and Graphviz gr
 
 test('the incident writeup finds, from the core, a certain lock-order deadlock and a certain leak that grows', async () => {
   const n = (await executedNotebooks()).find((x) => x.name === 'incident-writeup')!;
-  const cells = read(n.ipynb).cells.filter((c) => c.cell_type === 'code');
-  const json = (c: Cell) => (c.outputs ?? []).map((o) => o.data?.['application/json'] as Record<string, any> | undefined).filter((j) => j);
-  const core = cells.findIndex((c) => src(c).startsWith('core '));
+  const cells = readNotebook(n.ipynb).cells;
+  const json = (c: CodeCell) => c.outputs.map((o) => o.data?.['application/json'] as Record<string, any> | undefined).filter((j) => j);
+  const core = cells.findIndex((c) => c.source.startsWith('core '));
   const graph = cells.slice(core).flatMap(json).find((j) => j!.kind === 'goroutine-graph')!;
   assert.ok(graph, 'goroutine-graph ran on the core');
   assert.is(graph.deadlocks.length, 1);

@@ -37,11 +37,16 @@ export async function listAllGoroutines(s: Session, cx: CommandContext): Promise
   return listed;
 }
 
-/** The goroutines table's rows, every goroutine, by id (for SQL). */
+/** The goroutines table's rows of Delve's records that are goroutines, by id. */
+function tableRows(goroutines: Goroutine[], names: RuntimeNames, starts: Map<number, string> | undefined): GoroutineRow[] {
+  return goroutines.filter((g) => isGoroutine(g, names)).map((g) => goroutineRow(g, names, starts?.get(g.id))).sort((x, y) => x.id - y.id);
+}
+
+/** The goroutines table's rows, every goroutine (for SQL). */
 export async function goroutineRows(s: Session, cx: CommandContext): Promise<GoroutineRow[]> {
   const names = await s.runtimeNames();
   const [{ goroutines }, starts] = await Promise.all([listAllGoroutines(s, cx), startFunctionsById(s)]);
-  return goroutines.filter((g) => isGoroutine(g, names)).map((g) => goroutineRow(g, names, starts?.get(g.id))).sort((x, y) => x.id - y.id);
+  return tableRows(goroutines, names, starts);
 }
 
 async function currentGoroutineId(cx: CommandContext, s: Session): Promise<number> {
@@ -356,12 +361,11 @@ export const goroutineCommands: Command[] = [
       const [{ goroutines, partial }, current, starts] = await Promise.all([
         a.filters.length ? listFiltered(s, cx, a) : listAllGoroutines(s, cx), currentGoroutineId(cx, s), startFunctionsById(s),
       ]);
-      const live = goroutines.filter((g) => isGoroutine(g, names));
-      let rows = live.map((g) => goroutineRow(g, names, starts?.get(g.id))).sort((x, y) => x.id - y.id);
+      let rows = tableRows(goroutines, names, starts);
       if (a.waiting) rows = rows.filter((r) => r.status === 'waiting');
       if (a.exec) return execEach(cx, rows, a);
       const title = `${rows.length} goroutine${rows.length === 1 ? '' : 's'}${a.described.length ? ` (${a.described.join(' ')})` : ''}${partial ? ' (interrupted: partial list)' : ''}`;
-      const labels = a.labels ? new Map(live.map((g) => [g.id, g.labels ?? {}])) : undefined;
+      const labels = a.labels ? new Map(goroutines.map((g) => [g.id, g.labels ?? {}])) : undefined;
       return goroutinesBundle(rows, current, title, labels);
     },
   },

@@ -8,8 +8,8 @@ import type { Capture } from '../capture/capture';
 import type { MemSnapshot } from '../analyses/memwatch/snapshot';
 import { UserError } from '../errors';
 import {
-  CAPTURES, CAPTURE_FRAMES, CAPTURE_GOROUTINES, FORMAT, FORMAT_VERSION, STORED_TABLES, captureFromRows, captureRow, createTableSql,
-  frameRows, goroutineRows, memSnapshotRow, type TableRows, type TableSpec,
+  CAPTURES, CAPTURE_FRAMES, CAPTURE_GOROUTINES, FORMAT, FORMAT_VERSION, STORED_TABLES, captureFromRows, captureFrameRows, captureGoroutineRows,
+  captureRow, createTableSql, memSnapshotRow, type TableRows, type TableSpec,
 } from './schema';
 
 type DuckModule = typeof import('@duckdb/node-api');
@@ -69,20 +69,12 @@ export class CaptureDatabase {
   }
 
   /** Keeps CAPTURE (replacing one of its name), committed before this returns. */
-  putStacks(c: Capture, origin: string | null = null): Promise<void> {
-    return this.serial(() => this.transaction(async () => {
-      await this.deleteCapture('stacks', c.name);
-      await this.append(CAPTURES, [captureRow(c, origin)]);
-      await this.append(CAPTURE_GOROUTINES, goroutineRows(c));
-      await this.append(CAPTURE_FRAMES, frameRows(c));
-    }));
+  putStacks(c: Capture): Promise<void> {
+    return this.serial(() => this.transaction(() => this.writeStacks(c, null)));
   }
 
-  putMemSnapshot(s: MemSnapshot, origin: string | null = null): Promise<void> {
-    return this.serial(() => this.transaction(async () => {
-      await this.deleteCapture('memwatch', s.name);
-      await this.append(CAPTURES, [memSnapshotRow(s, origin)]);
-    }));
+  putMemSnapshot(s: MemSnapshot): Promise<void> {
+    return this.serial(() => this.transaction(() => this.writeMemSnapshot(s, null)));
   }
 
   drop(kind: 'stacks' | 'memwatch', name: string): Promise<void> {
@@ -90,8 +82,8 @@ export class CaptureDatabase {
   }
 
   /** Every capture kept, in the order taken. */
-  loadAll(schema = 'main'): Promise<StoredCaptures> {
-    return this.serial(() => readCaptures(this.connection, schema));
+  loadAll(): Promise<StoredCaptures> {
+    return this.serial(() => readCaptures(this.connection, 'main'));
   }
 
   /**
@@ -113,7 +105,7 @@ export class CaptureDatabase {
             const absent = /Table with name (\w+) does not exist/i.exec(String((err as Error)?.message))?.[1]?.toLowerCase();
             const t = absent && !made.includes(absent) ? await live(absent) : undefined;
             if (!t) throw err;
-            await this.connection.run(`CREATE OR REPLACE TEMP TABLE "${t.spec.name}" (${t.spec.columns.map((c) => `"${c.name}" ${c.type}`).join(', ')})`);
+            await this.connection.run(createTableSql(t.spec, true));
             made.push(t.spec.name);
             await this.append(t.spec, t.rows, 'temp');
           }
@@ -193,16 +185,8 @@ export class CaptureDatabase {
         for (const c of found.stacks) c.name = rename('stacks', c.name);
         for (const s of found.mem) s.name = rename('memwatch', s.name);
         await this.transaction(async () => {
-          for (const c of found.stacks) {
-            await this.deleteCapture('stacks', c.name);
-            await this.append(CAPTURES, [captureRow(c, origin)]);
-            await this.append(CAPTURE_GOROUTINES, goroutineRows(c));
-            await this.append(CAPTURE_FRAMES, frameRows(c));
-          }
-          for (const s of found.mem) {
-            await this.deleteCapture('memwatch', s.name);
-            await this.append(CAPTURES, [memSnapshotRow(s, origin)]);
-          }
+          for (const c of found.stacks) await this.writeStacks(c, origin);
+          for (const s of found.mem) await this.writeMemSnapshot(s, origin);
         });
         return found;
       } finally {
@@ -240,6 +224,19 @@ export class CaptureDatabase {
       await this.connection.run('ROLLBACK').catch(() => undefined);
       throw err;
     }
+  }
+
+  /** Within a transaction: CAPTURE's rows in place of any of its name. */
+  private async writeStacks(c: Capture, origin: string | null): Promise<void> {
+    await this.deleteCapture('stacks', c.name);
+    await this.append(CAPTURES, [captureRow(c, origin)]);
+    await this.append(CAPTURE_GOROUTINES, captureGoroutineRows(c));
+    await this.append(CAPTURE_FRAMES, captureFrameRows(c));
+  }
+
+  private async writeMemSnapshot(s: MemSnapshot, origin: string | null): Promise<void> {
+    await this.deleteCapture('memwatch', s.name);
+    await this.append(CAPTURES, [memSnapshotRow(s, origin)]);
   }
 
   private async deleteCapture(kind: string, name: string): Promise<void> {

@@ -5,9 +5,7 @@ import type { GoroutineRow } from '../goroutines';
 import type { MemSnapshot } from '../analyses/memwatch/snapshot';
 import type { SpanRecord } from '../heap/types';
 import type { Findings, GoroutineNode, ObjectNode, WaitGraph } from '../analyses/waitgraph/types';
-import { FRAME_COLUMNS, GOROUTINE_COLUMNS, frameRows, type SqlType, type TableRows, type TableSpec } from './schema';
-
-const spec = (name: string, columns: [string, SqlType][]): TableSpec => ({ name, columns: columns.map(([n, type]) => ({ name: n, type })) });
+import { FRAME_COLUMNS, GOROUTINE_COLUMNS, captureFrameRows, tableSpec as spec, type SqlType, type TableRows } from './schema';
 
 /** The target's tables a query may name, made when it does. */
 export const LIVE_TABLES = ['goroutines', 'frames', 'breakpoints', 'threads', 'memstats', 'regions', 'spans', 'waits', 'findings', 'memwatch_snapshots'] as const;
@@ -18,7 +16,8 @@ export function goroutinesTable(rows: GoroutineRow[]): TableRows {
 }
 
 export function framesTable(c: Capture): TableRows {
-  return { spec: spec('frames', FRAME_COLUMNS), rows: frameRows(c).map((r) => r.slice(1)) };
+  // A capture's frame rows without their capture column.
+  return { spec: spec('frames', FRAME_COLUMNS), rows: captureFrameRows(c).map((r) => r.slice(1)) };
 }
 
 export function breakpointsTable(bps: Breakpoint[]): TableRows {

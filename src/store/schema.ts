@@ -3,6 +3,7 @@
 // becomes rows and rows become a capture again; nothing here talks to DuckDB or Delve.
 import type { Capture, CapturedFrame, CapturedGoroutine } from '../capture/capture';
 import type { MemSnapshot } from '../analyses/memwatch/snapshot';
+import { privateRuntime } from '../capture/start-function';
 
 /** What a delve-kernel captures file says it is (its `meta` table). */
 export const FORMAT = 'delve-kernel-captures';
@@ -22,10 +23,10 @@ export interface TableRows {
   rows: unknown[][];
 }
 
-const spec = (name: string, columns: [string, SqlType][]): TableSpec => ({ name, columns: columns.map(([n, type]) => ({ name: n, type })) });
+export const tableSpec = (name: string, columns: [string, SqlType][]): TableSpec => ({ name, columns: columns.map(([n, type]) => ({ name: n, type })) });
 
 /** One row per capture: stack captures (`stackdiff snapshot`) and memwatch snapshots. */
-export const CAPTURES = spec('captures', [
+export const CAPTURES = tableSpec('captures', [
   ['capture', 'VARCHAR'], ['kind', 'VARCHAR'], ['takenAt', 'VARCHAR'], ['origin', 'VARCHAR'], ['targetKind', 'VARCHAR'],
   ['session', 'VARCHAR'], ['pid', 'BIGINT'], ['goVersion', 'VARCHAR'], ['method', 'VARCHAR'], ['partial', 'BOOLEAN'],
   ['goroutines', 'BIGINT'], ['detail', 'VARCHAR'],
@@ -36,25 +37,26 @@ export const GOROUTINE_COLUMNS: [string, SqlType][] = [
   ['id', 'BIGINT'], ['status', 'VARCHAR'], ['waitReason', 'VARCHAR'], ['function', 'VARCHAR'], ['file', 'VARCHAR'], ['line', 'INTEGER'],
   ['startFunction', 'VARCHAR'], ['goStatement', 'VARCHAR'], ['threadId', 'BIGINT'],
 ];
-export const CAPTURE_GOROUTINES = spec('capture_goroutines', [
+export const CAPTURE_GOROUTINES = tableSpec('capture_goroutines', [
   ['capture', 'VARCHAR'], ...GOROUTINE_COLUMNS, ['labels', 'VARCHAR'], ['stackLo', 'UBIGINT'], ['stackHi', 'UBIGINT'], ['sp', 'UBIGINT'],
   ['stackBytes', 'BIGINT'], ['stackInUse', 'BIGINT'], ['frames', 'INTEGER'], ['truncated', 'BOOLEAN'], ['error', 'VARCHAR'],
 ]);
 export const FRAME_COLUMNS: [string, SqlType][] = [
   ['goroutineId', 'BIGINT'], ['depth', 'INTEGER'], ['function', 'VARCHAR'], ['file', 'VARCHAR'], ['line', 'INTEGER'], ['pc', 'UBIGINT'], ['inlined', 'BOOLEAN'],
 ];
-export const CAPTURE_FRAMES = spec('capture_frames', [['capture', 'VARCHAR'], ...FRAME_COLUMNS]);
+export const CAPTURE_FRAMES = tableSpec('capture_frames', [['capture', 'VARCHAR'], ...FRAME_COLUMNS]);
 
 /** The tables every captures file has, in this order. */
 export const STORED_TABLES = [CAPTURES, CAPTURE_GOROUTINES, CAPTURE_FRAMES];
 
-export function createTableSql(t: TableSpec, prefix = ''): string {
-  return `CREATE TABLE IF NOT EXISTS ${prefix}${t.name} (${t.columns.map((c) => `"${c.name}" ${c.type}`).join(', ')})`;
+/** A stored table (made once), or a TEMP one replaced for each query. */
+export function createTableSql(t: TableSpec, temp = false): string {
+  return `${temp ? 'CREATE OR REPLACE TEMP TABLE' : 'CREATE TABLE IF NOT EXISTS'} "${t.name}" (${t.columns.map((c) => `"${c.name}" ${c.type}`).join(', ')})`;
 }
 
-/** The topmost frame that is not the runtime's: the goroutines table's function/file/line. */
+/** The topmost frame that is not the runtime's, as Delve picks it: the goroutines table's function/file/line. */
 function userFrame(frames: CapturedFrame[]): CapturedFrame | undefined {
-  return frames.find((f) => !/^runtime\.[^A-Z]/.test(f.function)) ?? frames[0];
+  return frames.find((f) => !privateRuntime(f.function)) ?? frames[0];
 }
 
 export function captureRow(c: Capture, origin: string | null): unknown[] {
@@ -66,18 +68,18 @@ export function memSnapshotRow(s: MemSnapshot, origin: string | null): unknown[]
   return [s.name, 'memwatch', s.takenAt, origin, null, null, s.pid, s.goVersion, null, false, null, JSON.stringify(s)];
 }
 
-export function goroutineRows(c: Capture, name = c.name): unknown[][] {
+export function captureGoroutineRows(c: Capture): unknown[][] {
   return c.goroutines.map((g) => {
     const top = userFrame(g.frames);
-    return [name, g.id, g.status, g.waitReason, top?.function ?? '', top?.file ?? '', top?.line ?? 0, g.startFunction, g.goStatement, g.threadId,
+    return [c.name, g.id, g.status, g.waitReason, top?.function ?? '', top?.file ?? '', top?.line ?? 0, g.startFunction, g.goStatement, g.threadId,
       JSON.stringify(g.labels), g.stackLo, g.stackHi, g.sp, g.stackBytes, g.stackInUse, g.frames.length, g.truncated, g.error ?? null];
   });
 }
 
 /** Frames innermost first: depth 0 is where the goroutine is. */
-export function frameRows(c: Capture, name = c.name): unknown[][] {
+export function captureFrameRows(c: Capture): unknown[][] {
   const out: unknown[][] = [];
-  for (const g of c.goroutines) g.frames.forEach((f, depth) => out.push([name, g.id, depth, f.function, f.file, f.line, f.pc, f.inlined === true]));
+  for (const g of c.goroutines) g.frames.forEach((f, depth) => out.push([c.name, g.id, depth, f.function, f.file, f.line, f.pc, f.inlined === true]));
   return out;
 }
 

@@ -18,6 +18,31 @@ export interface ExecutedNotebook {
   log: string;
 }
 
+/** One output of a code cell, as the .ipynb keeps it. */
+export interface NotebookOutput {
+  output_type: string;
+  data?: Record<string, any>;
+  ename?: string;
+  evalue?: string;
+}
+
+export interface CodeCell {
+  source: string;
+  outputs: NotebookOutput[];
+}
+
+/** A notebook/multiline string field joined. */
+export const joined = (v: string | string[] | undefined): string => (Array.isArray(v) ? v.join('') : (v ?? ''));
+
+/** IPYNB's kernelspec name and its code cells (source joined), in order. */
+export function readNotebook(ipynb: string): { kernel: string; cells: CodeCell[] } {
+  const nb = JSON.parse(fs.readFileSync(ipynb, 'utf8'));
+  return {
+    kernel: nb.metadata?.kernelspec?.name,
+    cells: nb.cells.filter((c: any) => c.cell_type === 'code').map((c: any) => ({ source: joined(c.source), outputs: c.outputs ?? [] })),
+  };
+}
+
 let executed: Promise<ExecutedNotebook[]> | undefined;
 
 /** Executes every notebook (once per process); rejects with nbconvert's output if one fails. */
